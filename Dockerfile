@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+
+# Build: compile TypeScript and generate the Prisma client (compiled into dist/).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# No install script is needed to compile, and skipping them keeps the build from
+# downloading anything but npm packages (Prisma's engines are not needed here).
+RUN npm ci --ignore-scripts
+COPY . .
+RUN npm run build
+
+# Runtime: production dependencies and compiled output only.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+# argon2 loads the prebuilt binary it ships, so install scripts stay off.
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm cache clean --force \
+ && mkdir -p /data \
+ && chown 10001:10001 /data
+COPY --from=build /app/dist ./dist
+COPY prisma/migrations ./prisma/migrations
+# /app stays root-owned, so the service cannot rewrite its own code. The only
+# writable places are DATA_DIR (embedded database, when DATABASE_URL is unset)
+# and /tmp; run with --read-only and mount a volume or tmpfs there.
+USER 10001:10001
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself, then drains for
+# SHUTDOWN_GRACE_MS before exiting.
+CMD ["node", "dist/src/server.js"]

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import type { Client } from '../domain/clients/client.js';
+import { ConfigError } from './load.js';
+
+const clientSchema = {
+  type: 'object',
+  required: ['client_id', 'type', 'grant_types', 'scopes', 'audience'],
+  additionalProperties: false,
+  properties: {
+    client_id: { type: 'string', pattern: '^[A-Za-z0-9._~-]{1,128}$' },
+    type: { enum: ['public', 'confidential'] },
+    first_party: { type: 'boolean', default: false },
+    client_secret: { type: 'string', minLength: 32, maxLength: 512 },
+    grant_types: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['refresh_token', 'client_credentials', 'authorization_code'] },
+    },
+    redirect_uris: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
+    scopes: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' } },
+    audience: { type: 'string', minLength: 1 },
+  },
+  // A public client cannot keep a secret, so it can never use client_credentials (RFC 6749 §4.4).
+  if: { properties: { type: { const: 'public' } } },
+  then: { not: { required: ['client_secret'] }, properties: { grant_types: { not: { contains: { const: 'client_credentials' } } } } },
+  else: { required: ['client_secret'] },
+} as const;
+
+const fileSchema = {
+  type: 'object',
+  required: ['clients'],
+  properties: { clients: { type: 'array', items: clientSchema } },
+} as const;
+
+const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
+const validateFile = ajv.compile(fileSchema);
+const validateClient = ajv.compile(clientSchema);
+
+interface RawClient {
+  client_id: string;
+  type: 'public' | 'confidential';
+  first_party: boolean;
+  client_secret?: string;
+  grant_types: Client['grantTypes'];
+  redirect_uris: string[];
+  scopes: string[];
+  audience: string;
+}
+
+/**
+ * Loads and validates CLIENTS_FILE. Errors name the file and the offending
+ * entry but never echo a secret.
+ */
+export function loadClientsFile(file: string, hashSecret: (secret: string) => Buffer): Client[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`CLIENTS_FILE ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let document: unknown;
+  try {
+    document = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch {
+    throw new ConfigError(`CLIENTS_FILE ${file} is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`);
+  }
+  if (!validateFile(document)) {
+    throw new ConfigError(`CLIENTS_FILE ${file}: ${describeInvalid(document)}`);
+  }
+  const raw = (document as { clients: RawClient[] }).clients;
+  const seen = new Set<string>();
+  return raw.map((entry, index) => {
+    if (seen.has(entry.client_id)) {
+      throw new ConfigError(`CLIENTS_FILE ${file}: clients[${index}] (${entry.client_id}) repeats a client_id`);
+    }
+    seen.add(entry.client_id);
+    return {
+      clientId: entry.client_id,
+      type: entry.type,
+      firstParty: entry.first_party,
+      grantTypes: entry.grant_types,
+      redirectUris: entry.redirect_uris,
+      scopes: entry.scopes,
+      audience: entry.audience,
+      ...(entry.client_secret ? { secretHash: hashSecret(entry.client_secret) } : {}),
+    };
+  });
+}
+
+function describeInvalid(document: unknown): string {
+  const clients = (document as { clients?: unknown })?.clients;
+  if (!Array.isArray(clients)) return 'must be an object with a "clients" array';
+  for (const [index, entry] of clients.entries()) {
+    if (validateClient(entry)) continue;
+    const error = validateClient.errors?.[0];
+    const id = (entry as { client_id?: unknown })?.client_id;
+    const name = typeof id === 'string' ? ` (${id.slice(0, 128)})` : '';
+    const where = error?.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'entry';
+    const what = error?.keyword === 'if' ? 'violates the public/confidential rules' : (error?.message ?? 'is invalid');
+    return `clients[${index}]${name}: ${where} ${what}`;
+  }
+  return 'is invalid';
+}

@@ -1,0 +1,3 @@
+export type { Config } from './config.js';
+export { loadConfig, ConfigError } from './load.js';
+export { projectRoot } from './project-root.js';

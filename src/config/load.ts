@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { envSchema, type EnvVar } from './schema.js';
+import type { Config } from './config.js';
+import { projectRoot } from './project-root.js';
+
+/** A configuration value that cannot start the service; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const ajv = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: true });
+addFormats.default(ajv);
+const validate = ajv.compile(envSchema);
+
+function describe(error: ErrorObject): string {
+  if (error.keyword === 'required') return `${error.params.missingProperty as string} is required`;
+  const variable = error.instancePath.slice(1);
+  return `${variable} ${error.message ?? 'is invalid'}`;
+}
+
+/** Reads and validates the environment once; the only reader of process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in a Helm values file with a blank entry.
+  const input: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (name in envSchema.properties && value !== undefined && value !== '') input[name] = value;
+  }
+  if (!validate(input)) {
+    const error = validate.errors?.[0];
+    throw new ConfigError(`Invalid configuration: ${error ? describe(error) : 'unknown error'}`);
+  }
+  const v = input as Record<EnvVar, never>;
+  const port: number = v.PORT;
+  const dataDir = path.resolve(v.DATA_DIR as string);
+  const databaseUrl: string | undefined = v.DATABASE_URL;
+
+  const config: Config = {
+    port,
+    host: v.HOST,
+    issuer: ((v.ISSUER as string | undefined) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    database: databaseUrl
+      ? { kind: 'postgres', url: databaseUrl, poolSize: v.DATABASE_POOL_SIZE }
+      : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },
+    databaseTimeoutMs: v.DATABASE_TIMEOUT_MS,
+    dataDir,
+    redisUrl: v.REDIS_URL,
+    clientsFile: path.resolve((v.CLIENTS_FILE as string | undefined) ?? path.join(projectRoot(), 'config', 'clients.demo.json')),
+    logLevel: v.LOG_LEVEL,
+    keyEncryptionKey: v.KEY_ENCRYPTION_KEY,
+    accessToken: {
+      ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS,
+      audience: v.ACCESS_TOKEN_AUDIENCE,
+      clockSkewSeconds: v.CLOCK_SKEW_SECONDS,
+    },
+    refresh: {
+      graceSeconds: v.REFRESH_GRACE_SECONDS,
+      familyTtlSeconds: v.REFRESH_FAMILY_TTL_SECONDS,
+      idleTtlSeconds: v.REFRESH_IDLE_TTL_SECONDS,
+    },
+    keys: {
+      rotationDays: v.KEY_ROTATION_DAYS,
+      prepublishSeconds: v.KEY_PREPUBLISH_SECONDS,
+      jwksMaxAgeSeconds: v.JWKS_MAX_AGE_SECONDS,
+    },
+    session: { idleSeconds: v.SESSION_IDLE_SECONDS, absoluteSeconds: v.SESSION_ABSOLUTE_SECONDS },
+    accounts: { signupEnabled: v.SIGNUP_ENABLED, passwordMinLength: v.PASSWORD_MIN_LENGTH },
+    login: {
+      maxFailures: v.LOGIN_MAX_FAILURES,
+      lockoutSeconds: v.LOGIN_LOCKOUT_SECONDS,
+      ratePerMinute: v.RATE_LIMIT_LOGIN_PER_MINUTE,
+    },
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },
+  };
+  if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
+    throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');
+  }
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child);
+  }
+  return Object.freeze(value);
+}

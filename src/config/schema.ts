@@ -1,0 +1,51 @@
+/**
+ * The environment the service reads, as one JSON schema. Every variable has a
+ * safe default except the ones that only make sense per deployment.
+ */
+export const envSchema = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 3000 },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    ISSUER: { type: 'string', format: 'uri', pattern: '^https?://[^?#]+$' },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    DATA_DIR: { type: 'string', minLength: 1, default: './data' },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+    CLIENTS_FILE: { type: 'string', minLength: 1 },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+    },
+    /** base64 of 32 bytes; wraps signing keys at rest (AES-256-GCM). */
+    KEY_ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
+    ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 900 },
+    ACCESS_TOKEN_AUDIENCE: { type: 'string', minLength: 1, default: 'api' },
+    CLOCK_SKEW_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+    REFRESH_GRACE_SECONDS: { type: 'integer', minimum: 0, maximum: 120, default: 10 },
+    REFRESH_FAMILY_TTL_SECONDS: { type: 'integer', minimum: 3600, default: 2592000 },
+    REFRESH_IDLE_TTL_SECONDS: { type: 'integer', minimum: 600, default: 1209600 },
+    KEY_ROTATION_DAYS: { type: 'integer', minimum: 1, maximum: 365, default: 30 },
+    JWKS_MAX_AGE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    /** How long a new key is published before it signs; at least one JWKS cache lifetime. */
+    KEY_PREPUBLISH_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
+    SESSION_IDLE_SECONDS: { type: 'integer', minimum: 60, default: 1800 },
+    SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, default: 43200 },
+    SIGNUP_ENABLED: { type: 'boolean', default: true },
+    PASSWORD_MIN_LENGTH: { type: 'integer', minimum: 8, maximum: 128, default: 12 },
+    LOGIN_MAX_FAILURES: { type: 'integer', minimum: 1, default: 5 },
+    LOGIN_LOCKOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
+    RATE_LIMIT_LOGIN_PER_MINUTE: { type: 'integer', minimum: 1, default: 30 },
+    BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 1048576, default: 65536 },
+    /** Longest time shutdown waits for in-flight requests before closing anyway. */
+    SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 120000, default: 10000 },
+    /** Time between readiness turning 503 and the listener closing, so load balancers stop routing here first. */
+    SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 0 },
+    DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
+    /** Bounds a database call so a dead connection answers 503 rather than hanging. */
+    DATABASE_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
+  },
+  additionalProperties: true,
+} as const;
+
+export type EnvVar = keyof typeof envSchema.properties;

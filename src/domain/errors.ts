@@ -1,0 +1,56 @@
+/**
+ * The service's one error taxonomy. Each code has a fixed HTTP status and a
+ * public title; `detail` is safe to show a client, `internal` reaches only the
+ * log. The HTTP layer maps these to RFC 9457 problems or RFC 6749 errors in one
+ * place (http/errors/).
+ */
+export const errorCatalog = {
+  // Generic (RFC 9457 problem types)
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 400, title: 'Request validation failed' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  csrf_failed: { status: 403, title: 'CSRF check failed' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Payload too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  account_locked: { status: 423, title: 'Account temporarily locked' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+  // OAuth 2.0 (RFC 6749 §5.2, RFC 7009 §2.2.1)
+  invalid_request: { status: 400, title: 'Invalid request' },
+  invalid_client: { status: 401, title: 'Client authentication failed' },
+  invalid_grant: { status: 400, title: 'Invalid grant' },
+  unauthorized_client: { status: 400, title: 'Unauthorized client' },
+  unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
+  invalid_scope: { status: 400, title: 'Invalid scope' },
+  unsupported_token_type: { status: 400, title: 'Unsupported token type' },
+  access_denied: { status: 403, title: 'Access denied' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    /** Safe to show a client. */
+    readonly detail?: string,
+    options: { internal?: string; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(options.internal ?? detail ?? errorCatalog[code].title, { cause: options.cause });
+    this.status = errorCatalog[code].status;
+    this.headers = options.headers;
+  }
+
+  /** Extra response headers the error requires (Retry-After, WWW-Authenticate). */
+  readonly headers: Record<string, string> | undefined;
+}
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

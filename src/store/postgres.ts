@@ -1,0 +1,56 @@
+import pg from 'pg';
+import type { DatabaseHandle, DatabaseSession, Query } from './database.js';
+
+// BIGINT (audit ids, counts) as JS numbers; they stay far below 2^53 here.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export interface PostgresOptions {
+  url: string;
+  poolSize: number;
+  /** Bounds connecting and every query, so a dead server turns into an error, not a hang. */
+  timeoutMs: number;
+}
+
+export function openPostgres(options: PostgresOptions): { handle: DatabaseHandle; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.timeoutMs,
+    query_timeout: options.timeoutMs,
+    keepAlive: true,
+    idleTimeoutMillis: 30_000,
+  });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+
+  const queryWith =
+    (client: pg.Pool | pg.PoolClient): Query =>
+    async (sql, params = []) =>
+      (await client.query(sql, params as unknown[])).rows;
+
+  const handle: DatabaseHandle = {
+    kind: 'postgres',
+    query: queryWith(pool),
+    async withSession(work) {
+      const client = await pool.connect();
+      const session: DatabaseSession = {
+        query: queryWith(client),
+        exec: async (script) => {
+          await client.query(script);
+        },
+      };
+      try {
+        return await work(session);
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+  return { handle, pool };
+}
