@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-
 # Build: compile TypeScript and generate the Prisma client (compiled into dist/).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -25,6 +23,8 @@ RUN npm ci --omit=dev --ignore-scripts \
  && chown 10001:10001 /data
 COPY --from=build /app/dist ./dist
 COPY prisma/migrations ./prisma/migrations
+# config/clients.demo.json is left out on purpose: without CLIENTS_FILE the
+# service refuses to start instead of serving demo clients with known secrets.
 # /app stays root-owned, so the service cannot rewrite its own code. The only
 # writable places are DATA_DIR (embedded database, when DATABASE_URL is unset)
 # and /tmp; run with --read-only and mount a volume or tmpfs there.

@@ -57,6 +57,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false },
   });
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routes.push({ method, url: route.url });
+    }
+  });
+  app.decorate('registeredRoutes', routes);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -81,8 +88,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return app;
 }
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Every route as registered (HEAD aliases left out); the OpenAPI test compares it with the spec. */
+    registeredRoutes: readonly RegisteredRoute[];
     /** Readiness turns 503 so load balancers stop routing here before the server closes. */
     beginDrain(): void;
   }

@@ -55,6 +55,10 @@ app.kubernetes.io/component: server
 {{- end -}}
 {{- end -}}
 
+{{- define "identity-service.migrationJobName" -}}
+{{- printf "%s-migrate" (include "identity-service.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end -}}
+
 {{- define "identity-service.clientsFile" -}}
 {{- printf "%s/%s" .Values.secrets.clients.mountPath .Values.secrets.clients.key -}}
 {{- end -}}
@@ -90,8 +94,9 @@ seccompProfile:
 
 {{/* Checks that span several values, which values.schema.json cannot express. */}}
 {{- define "identity-service.validate" -}}
-{{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) (int .Values.config.shutdownGraceMs) -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownGraceMs (%d ms), else pods are killed while draining" (int .Values.terminationGracePeriodSeconds) (int .Values.config.shutdownGraceMs)) -}}
+{{- $drainMs := add (int .Values.config.shutdownDelayMs) (int .Values.config.shutdownGraceMs) -}}
+{{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) $drainMs -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownDelayMs + config.shutdownGraceMs (%d ms), else pods are killed while draining" (int .Values.terminationGracePeriodSeconds) (int $drainMs)) -}}
 {{- end -}}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" -}}

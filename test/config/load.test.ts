@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.database.kind).toBe('embedded');
+    expect(config.accessToken.ttlSeconds).toBe(900);
+    expect(config.refresh.graceSeconds).toBe(10);
+    expect(config.clientsFile).toMatch(/config\/clients\.demo\.json$/);
+  });
+
+  it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {
+    expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
+    expect(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer).toBe('https://id.example.com');
+  });
+
+  it('selects PostgreSQL when DATABASE_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://u@db:5432/app' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://u@db:5432/app' });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', REDIS_URL: '' })).toMatchObject({ port: 3000, redisUrl: undefined });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid configuration: PORT must be integer$/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT must be <= 65535$/],
+    [{ ISSUER: 'ftp://x' }, /ISSUER/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ KEY_ENCRYPTION_KEY: 'short' }, /KEY_ENCRYPTION_KEY/],
+    [{ SIGNUP_ENABLED: 'perhaps' }, /SIGNUP_ENABLED/],
+    [{ KEY_PREPUBLISH_SECONDS: '10', JWKS_MAX_AGE_SECONDS: '300' }, /KEY_PREPUBLISH_SECONDS/],
+  ])('rejects %o with one line naming the variable', (env, message) => {
+    const attempt = () => loadConfig(env as Record<string, string>);
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.accessToken)).toBe(true);
+  });
+});

@@ -1,0 +1,42 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SERVER_ENTRY, freePort, spawnService, waitFor } from '../support/process.js';
+
+// These tests run the compiled service as an operator would; `npm test` builds it first.
+describe('the service process', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'idsvc-process-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('is built', () => {
+    expect(existsSync(SERVER_ENTRY), `${SERVER_ENTRY} is missing: run npm run build`).toBe(true);
+  });
+
+  it('starts on the embedded default, persists its data, and exits 0 on SIGTERM', async () => {
+    const first = spawnService({ DATA_DIR: dataDir }, await freePort());
+    await waitFor(`${first.url}/readyz`);
+    expect(first.output()).toContain('applied database migrations');
+    expect(first.output()).toContain(`listening on ${first.url}`);
+    first.child.kill('SIGTERM');
+    const started = Date.now();
+    expect(await first.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    // The second start finds the migrated database on disk.
+    const second = spawnService({ DATA_DIR: dataDir }, await freePort());
+    await waitFor(`${second.url}/readyz`);
+    expect(second.output()).not.toContain('applied database migrations');
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be integer\n$/],
+    [{ CLIENTS_FILE: '/nonexistent/clients.json' }, /^CLIENTS_FILE \/nonexistent\/clients\.json cannot be read \(ENOENT\)\n$/],
+  ])('refuses to start with %o, printing one line', async (env, message) => {
+    const service = spawnService({ DATA_DIR: dataDir, ...env }, await freePort());
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(message);
+  });
+});
