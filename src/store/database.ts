@@ -15,6 +15,8 @@ export interface DatabaseHandle {
   readonly kind: Config['database']['kind'];
   query: Query;
   withSession<T>(work: (session: DatabaseSession) => Promise<T>): Promise<T>;
+  /** Runs `work` in one transaction (READ COMMITTED): committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (query: Query) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export async function openEmbedded(dataDir: string): Promise<{ handle: DatabaseH
     kind: 'embedded',
     query: session.query,
     withSession: (work) => work(session),
+    transaction: (work) => pglite.transaction((tx) => work(async (sql, params = []) => (await tx.query(sql, params as unknown[])).rows as never)),
     async ping() {
       await pglite.query('SELECT 1');
     },

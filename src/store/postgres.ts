@@ -45,6 +45,20 @@ export function openPostgres(options: PostgresOptions): { handle: DatabaseHandle
         client.release();
       }
     },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(queryWith(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -124,6 +124,10 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     await db.prisma.authorizationCode.create({ data: code });
     expect(await db.prisma.authorizationCode.findUniqueOrThrow({ where: { codeHash: 'code-hash' } })).toEqual(code);
 
+    const revoked = { jti: 'jti-1', expiresAt: at('2030-01-01T00:15:00.000Z'), createdAt: at('2030-01-01T00:00:00.000Z') };
+    await db.prisma.revokedAccessToken.create({ data: revoked });
+    expect(await db.prisma.revokedAccessToken.findUniqueOrThrow({ where: { jti: 'jti-1' } })).toEqual(revoked);
+
     const event = await db.prisma.auditEvent.create({
       data: { type: 'login_succeeded', userId, clientId: 'mobile', familyId: family.id, ip: '203.0.113.9', detail: { method: 'password' }, createdAt: at('2030-01-01T00:00:00.000Z') },
     });

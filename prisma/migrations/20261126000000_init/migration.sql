@@ -91,6 +91,15 @@ CREATE TABLE "authorization_codes" (
 );
 
 -- CreateTable
+CREATE TABLE "revoked_access_tokens" (
+    "jti" TEXT NOT NULL,
+    "expires_at" TIMESTAMPTZ(3) NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL,
+
+    CONSTRAINT "revoked_access_tokens_pkey" PRIMARY KEY ("jti")
+);
+
+-- CreateTable
 CREATE TABLE "audit_events" (
     "id" BIGSERIAL NOT NULL,
     "type" TEXT NOT NULL,
@@ -130,6 +139,9 @@ CREATE INDEX "signing_keys_activates_at_idx" ON "signing_keys"("activates_at");
 
 -- CreateIndex
 CREATE INDEX "authorization_codes_expires_at_idx" ON "authorization_codes"("expires_at");
+
+-- CreateIndex
+CREATE INDEX "revoked_access_tokens_expires_at_idx" ON "revoked_access_tokens"("expires_at");
 
 -- CreateIndex
 CREATE INDEX "audit_events_user_id_created_at_idx" ON "audit_events"("user_id", "created_at");

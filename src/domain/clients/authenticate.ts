@@ -1,0 +1,29 @@
+import { AppError } from '../errors.js';
+import type { Client, ClientRegistry } from './client.js';
+import type { SecretHasher } from './secret.js';
+
+/** How a client presented itself on a request (RFC 6749 §2.3). */
+export type PresentedClient =
+  | { readonly method: 'client_secret_basic' | 'client_secret_post'; readonly clientId: string; readonly secret: string }
+  | { readonly method: 'none'; readonly clientId: string };
+
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+
+// One answer for every failure, so a caller cannot tell an unknown client from a wrong secret.
+const failed = () => new AppError('invalid_client', 'Client authentication failed.', { headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' } });
+
+/**
+ * Confidential clients must prove their secret; public clients must not send
+ * one (they cannot keep it secret, RFC 6749 §2.1).
+ */
+export function authenticateClient(presented: PresentedClient, registry: ClientRegistry, hasher: SecretHasher): Client {
+  const client = registry.find(presented.clientId);
+  if (!client) throw failed();
+  if (client.type === 'public') {
+    if (presented.method !== 'none') throw failed();
+    return client;
+  }
+  if (presented.method === 'none' || !client.secretHash) throw failed();
+  if (!hasher.matches(presented.secret, client.secretHash)) throw failed();
+  return client;
+}

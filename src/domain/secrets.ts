@@ -1,0 +1,12 @@
+import { hkdfSync } from 'node:crypto';
+
+/**
+ * Everything the service keeps secret derives from one 32-byte master key
+ * (KEY_ENCRYPTION_KEY), each purpose under its own HKDF label (RFC 5869), so
+ * one subkey leaking says nothing about another.
+ */
+export type SecretPurpose = 'signing-key-wrap' | 'refresh-successor' | 'session-cookie';
+
+export function deriveSubkey(masterKey: Buffer, purpose: SecretPurpose): Buffer {
+  return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `identity-service/${purpose}`, 32));
+}

@@ -1,0 +1,16 @@
+/** RFC 9068 access-token claims as this service issues them. */
+export interface AccessTokenClaims {
+  readonly iss: string;
+  /** User id, or the client id for client credentials. */
+  readonly sub: string;
+  readonly aud: string;
+  readonly exp: number;
+  readonly iat: number;
+  readonly jti: string;
+  readonly client_id: string;
+  /** Space-separated (RFC 6749 §3.3). */
+  readonly scope: string;
+  /** The login (refresh family) the token descends from; user tokens only. */
+  readonly sid?: string;
+  readonly roles?: readonly string[];
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientRegistry } from '../clients/client.js';
+import type { Clock } from '../clock.js';
+import type { KeyRing } from '../keys/key-ring.js';
+import { AccessTokens, type AccessTokenSettings } from './access-tokens.js';
+import type { AccessTokenDenylist } from './access-token-denylist.js';
+import { clientCredentialsGrant } from './grants/client-credentials.js';
+import type { GrantTable } from './grants/grant.js';
+import { refreshTokenGrant, type RefreshEvents } from './grants/refresh-token.js';
+import { introspect } from './introspection.js';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
+import { idleCutoff, isFamilyLive, type FamilyLifetimes } from './refresh-family.js';
+import type { RefreshStore } from './refresh-store.js';
+import { revokeToken } from './revocation.js';
+import type { TokenServices } from './token-services.js';
+import type { Client } from '../clients/client.js';
+
+export interface TokenDomainDeps {
+  readonly keys: KeyRing;
+  readonly store: RefreshStore;
+  readonly denylist: AccessTokenDenylist;
+  readonly clients: ClientRegistry;
+  readonly clock: Clock;
+  readonly accessToken: AccessTokenSettings;
+  readonly lifetimes: FamilyLifetimes & { readonly familyTtlSeconds: number };
+  readonly successorKey: Buffer;
+  readonly events: RefreshEvents;
+}
+
+/** Builds the token use-cases: the grant table, introspection, revocation and the services accounts code uses. */
+export function createTokenDomain(deps: TokenDomainDeps) {
+  const { store, clock, lifetimes } = deps;
+  const accessTokens = new AccessTokens(deps.keys, deps.accessToken, clock);
+
+  const isLoginRevoked = async (sid: string) => {
+    const family = await store.findFamily(sid);
+    return !family || !isFamilyLive(family, clock.now(), lifetimes);
+  };
+
+  const services: TokenServices = {
+    verifyAccessToken: (token) => accessTokens.verify(token),
+    isLoginRevoked,
+    async startLogin({ userId, roles, client, scope, userAgent, ip }) {
+      const now = clock.now();
+      const id = randomUUID();
+      const refreshToken = newOpaqueToken();
+      await store.createFamily(
+        {
+          id,
+          userId,
+          clientId: client.clientId,
+          scope,
+          userAgent: userAgent ?? null,
+          ip: ip ?? null,
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + lifetimes.familyTtlSeconds * 1000),
+        },
+        hashOpaqueToken(refreshToken),
+      );
+      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles });
+      return { access_token: token, token_type: 'Bearer', expires_in: accessTokens.ttlSeconds, refresh_token: refreshToken, scope };
+    },
+    revokeLogin: (sid, reason) => store.revokeFamily(sid, reason, clock.now()),
+    revokeUserLogins: (userId, reason, exceptSid) => store.revokeUserFamilies(userId, reason, clock.now(), exceptSid),
+    async listUserLogins(userId) {
+      const now = clock.now();
+      const families = await store.listLiveFamilies(userId, now, idleCutoff(now, lifetimes));
+      return families.map(({ id, clientId, createdAt, lastUsedAt, userAgent, ip }) => ({ id, clientId, createdAt, lastUsedAt, userAgent, ip }));
+    },
+  };
+
+  const grants: GrantTable = {
+    refresh_token: refreshTokenGrant({ store, accessTokens, clock, lifetimes, successorKey: deps.successorKey, events: deps.events }),
+    client_credentials: clientCredentialsGrant(accessTokens),
+  };
+
+  return {
+    accessTokens,
+    services,
+    grants,
+    introspect: (token: string) =>
+      introspect({ accessTokens, store, denylist: deps.denylist, clock, issuer: deps.accessToken.issuer, lifetimes, isLoginRevoked }, token),
+    revoke: (client: Client, token: string) =>
+      revokeToken({ accessTokens, store, denylist: deps.denylist, clock, revokeLogin: (sid) => services.revokeLogin(sid, 'token_revoked') }, client, token),
+  };
+}
+
+export type TokenDomain = ReturnType<typeof createTokenDomain>;

@@ -1,0 +1,51 @@
+import type { Client } from '../clients/client.js';
+import type { AccessTokenClaims } from './access-token.js';
+import type { TokenResponse } from './token-response.js';
+
+export interface StartLogin {
+  readonly userId: string;
+  readonly roles: readonly string[];
+  readonly client: Client;
+  /** Already checked against the client's scopes. */
+  readonly scope: string;
+  readonly userAgent?: string;
+  readonly ip?: string;
+}
+
+/** A login family as the device list shows it (never a token). */
+export interface LoginFamilySummary {
+  readonly id: string;
+  readonly clientId: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+}
+
+export type RevocationReason =
+  | 'logout'
+  | 'logout_all'
+  | 'password_changed'
+  | 'admin_revoked'
+  | 'user_disabled'
+  | 'session_ended'
+  | 'token_revoked'
+  | 'refresh_token_reuse';
+
+/**
+ * What the accounts and session code may ask of the token machinery: start a
+ * login, check and revoke logins. The implementation lives in tokens/ and is
+ * exposed on the app as `app.tokens`.
+ */
+export interface TokenServices {
+  /** Verifies offline (signature, alg, iss, aud, exp with skew); throws AppError('unauthenticated') otherwise. */
+  verifyAccessToken(token: string): Promise<AccessTokenClaims>;
+  /** True when the login family is revoked or expired: one indexed lookup (or cache hit). */
+  isLoginRevoked(sid: string): Promise<boolean>;
+  /** Creates a refresh family and answers the first access and refresh tokens. */
+  startLogin(input: StartLogin): Promise<TokenResponse>;
+  revokeLogin(sid: string, reason: RevocationReason): Promise<boolean>;
+  /** Revokes every live family of the user, except `exceptSid` when given; answers how many. */
+  revokeUserLogins(userId: string, reason: RevocationReason, exceptSid?: string): Promise<number>;
+  listUserLogins(userId: string): Promise<LoginFamilySummary[]>;
+}

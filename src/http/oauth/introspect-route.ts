@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/errors.js';
+import { formBody } from './schemas.js';
+import { requireFormBody } from './form-only.js';
+import type { OAuthRouteDeps } from './plugin.js';
+
+/** RFC 7662. Only confidential clients (resource servers) may ask, so token scanning needs a credential. */
+export async function introspectRoute(app: FastifyInstance, { introspect, authenticate }: OAuthRouteDeps) {
+  app.post<{ Body: { token: string } }>(
+    '/oauth/introspect',
+    {
+      config: { errorFormat: 'oauth' },
+      preValidation: requireFormBody,
+      schema: {
+        body: formBody(['token']),
+        response: {
+          200: {
+            type: 'object',
+            required: ['active'],
+            properties: {
+              active: { type: 'boolean' },
+              token_type: { type: 'string' },
+              scope: { type: 'string' },
+              client_id: { type: 'string' },
+              sub: { type: 'string' },
+              aud: { type: 'string' },
+              iss: { type: 'string' },
+              exp: { type: 'integer' },
+              iat: { type: 'integer' },
+              jti: { type: 'string' },
+              sid: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const client = authenticate(request);
+      if (client.type !== 'confidential') {
+        throw new AppError('invalid_client', 'Only confidential clients may introspect tokens.', {
+          headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' },
+        });
+      }
+      return reply.header('cache-control', 'no-store').send(await introspect(request.body.token));
+    },
+  );
+}

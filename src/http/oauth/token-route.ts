@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/errors.js';
+import type { GrantType } from '../../domain/clients/client.js';
+import type { GrantTable } from '../../domain/tokens/grants/grant.js';
+import { formBody, tokenResponseSchema } from './schemas.js';
+import { requireFormBody } from './form-only.js';
+import type { OAuthRouteDeps } from './plugin.js';
+
+export async function tokenRoute(app: FastifyInstance, { grants, authenticate, onIssued }: OAuthRouteDeps) {
+  app.post<{ Body: Record<string, string | undefined> }>(
+    '/oauth/token',
+    {
+      config: { errorFormat: 'oauth' },
+      preValidation: requireFormBody,
+      schema: { body: formBody(['grant_type']), response: { 200: tokenResponseSchema } },
+    },
+    async (request, reply) => {
+      const client = authenticate(request);
+      const grantType = request.body.grant_type as GrantType;
+      const grant = (grants as GrantTable)[grantType];
+      if (!grant) throw new AppError('unsupported_grant_type', 'This grant_type is not supported.');
+      if (!client.grantTypes.includes(grantType)) throw new AppError('unauthorized_client', 'This client may not use this grant_type.');
+      const response = await grant({
+        client,
+        params: request.body,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      onIssued(grantType);
+      // RFC 6749 §5.1: responses carrying tokens must not be cached.
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+    },
+  );
+}

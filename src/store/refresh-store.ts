@@ -1,0 +1,176 @@
+import type { RefreshFamily } from '../domain/tokens/refresh-family.js';
+import type { NewFamily, PresentedToken, RefreshStore, RotatedFamily } from '../domain/tokens/refresh-store.js';
+import type { DatabaseHandle } from './database.js';
+
+interface FamilyRow {
+  id: string;
+  user_id: string;
+  client_id: string;
+  scope: string;
+  generation: number;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; ip: string | null } => ({
+  id: row.id,
+  userId: row.user_id,
+  clientId: row.client_id,
+  scope: row.scope,
+  generation: row.generation,
+  createdAt: row.created_at,
+  lastUsedAt: row.last_used_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+  userAgent: row.user_agent,
+  ip: row.ip,
+});
+
+const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip';
+
+/*
+ * The rotation in one statement, so it costs one round trip and is atomic.
+ * `spent` re-checks `spent_at IS NULL` under the row lock (PostgreSQL re-evaluates
+ * an UPDATE's condition on the newest row version), so of any number of
+ * concurrent rotations of one token exactly one returns a row; the unique
+ * (family_id, generation) index would abort a second branch even if it did not.
+ */
+const ROTATE = `
+WITH live AS (
+  SELECT t.family_id, t.generation
+  FROM refresh_tokens t
+  JOIN refresh_families f ON f.id = t.family_id
+  JOIN users u ON u.id = f.user_id
+  WHERE t.token_hash = $1 AND t.spent_at IS NULL AND t.generation = f.generation
+    AND f.client_id = $3 AND f.revoked_at IS NULL AND f.expires_at > $4 AND f.last_used_at > $5
+    AND u.disabled_at IS NULL
+), spent AS (
+  UPDATE refresh_tokens t SET spent_at = $4
+  FROM live WHERE t.token_hash = $1 AND t.spent_at IS NULL
+  RETURNING t.family_id, t.generation
+), advanced AS (
+  UPDATE refresh_families f SET generation = spent.generation + 1, last_used_at = $4
+  FROM spent WHERE f.id = spent.family_id AND f.revoked_at IS NULL
+  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation
+), successor AS (
+  INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
+  SELECT $2, advanced.id, advanced.generation, $4 FROM advanced
+)
+SELECT a.id, a.user_id, a.client_id, a.scope, u.roles
+FROM advanced a JOIN users u ON u.id = a.user_id`;
+
+export class PostgresRefreshStore implements RefreshStore {
+  constructor(private readonly db: DatabaseHandle) {}
+
+  async createFamily(family: NewFamily, firstTokenHash: string): Promise<void> {
+    await this.db.transaction(async (query) => {
+      await query(
+        `INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at)
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8)`,
+        [family.id, family.userId, family.clientId, family.scope, family.userAgent, family.ip, family.createdAt, family.expiresAt],
+      );
+      await query('INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at) VALUES ($1, $2, 0, $3)', [
+        firstTokenHash,
+        family.id,
+        family.createdAt,
+      ]);
+    });
+  }
+
+  async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {
+    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[] }>(ROTATE, [
+      input.tokenHash,
+      input.successorHash,
+      input.clientId,
+      input.now,
+      input.idleCutoff,
+    ]);
+    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles };
+  }
+
+  judge: RefreshStore['judge'] = (tokenHash, decide, onRevoke) =>
+    this.db.transaction(async (query) => {
+      // FOR UPDATE OF f: a concurrent judge of the same family waits, so a reuse is revoked exactly once.
+      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; user_disabled: boolean }>(
+        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.disabled_at IS NOT NULL AS user_disabled
+         FROM refresh_tokens t
+         JOIN refresh_families f ON f.id = t.family_id
+         JOIN users u ON u.id = f.user_id
+         WHERE t.token_hash = $1
+         FOR UPDATE OF f`,
+        [tokenHash],
+      );
+      const presented: PresentedToken | undefined = row && {
+        generation: row.token_generation,
+        spentAt: row.spent_at,
+        family: toFamily(row),
+        roles: row.roles,
+        userDisabled: row.user_disabled,
+      };
+      const { verdict, result } = decide(presented);
+      if (verdict === 'revoke' && row) {
+        await query(
+          `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
+          [row.id, onRevoke.now, onRevoke.reason],
+        );
+        await query(
+          `INSERT INTO audit_events (type, user_id, client_id, family_id, ip, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [
+            'refresh_token_reuse_detected',
+            row.user_id,
+            onRevoke.audit.clientId,
+            row.id,
+            onRevoke.audit.ip,
+            JSON.stringify({ presentedGeneration: row.token_generation, liveGeneration: row.generation }),
+            onRevoke.now,
+          ],
+        );
+      }
+      return result;
+    });
+
+  async findFamily(familyId: string): Promise<RefreshFamily | undefined> {
+    const [row] = await this.db.query<FamilyRow>(`SELECT ${FAMILY_COLUMNS} FROM refresh_families f WHERE f.id = $1`, [familyId]);
+    return row && toFamily(row);
+  }
+
+  async findByToken(tokenHash: string): Promise<{ family: RefreshFamily; spent: boolean } | undefined> {
+    const [row] = await this.db.query<FamilyRow & { spent: boolean }>(
+      `SELECT ${FAMILY_COLUMNS}, t.spent_at IS NOT NULL AS spent
+       FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id WHERE t.token_hash = $1`,
+      [tokenHash],
+    );
+    return row && { family: toFamily(row), spent: row.spent };
+  }
+
+  async revokeFamily(familyId: string, reason: string, now: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      'UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+      [familyId, now, reason],
+    );
+    return rows.length > 0;
+  }
+
+  async revokeUserFamilies(userId: string, reason: string, now: Date, exceptFamilyId?: string): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3
+       WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND ($4::uuid IS NULL OR id <> $4::uuid) RETURNING id`,
+      [userId, now, reason, exceptFamilyId ?? null],
+    );
+    return rows.length;
+  }
+
+  async listLiveFamilies(userId: string, now: Date, idleCutoff: Date) {
+    const rows = await this.db.query<FamilyRow>(
+      `SELECT ${FAMILY_COLUMNS} FROM refresh_families f
+       WHERE f.user_id = $1 AND f.revoked_at IS NULL AND f.expires_at > $2 AND f.last_used_at > $3
+       ORDER BY f.last_used_at DESC`,
+      [userId, now, idleCutoff],
+    );
+    return rows.map(toFamily);
+  }
+}
