@@ -16,8 +16,12 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-# argon2 loads the prebuilt binary it ships, so install scripts stay off.
+# Install scripts stay off, except argon2's: it checks that the prebuilt binary it
+# ships loads here and compiles from source only when it does not (a prebuilt
+# one that segfaults on load has been seen). Without a compiler in this slim
+# image, such a platform fails this build instead of crashing the pods.
 RUN npm ci --omit=dev --ignore-scripts \
+ && npm rebuild argon2 \
  && npm cache clean --force \
  && mkdir -p /data \
  && chown 10001:10001 /data

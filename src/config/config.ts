@@ -9,13 +9,19 @@ export interface Config {
   readonly redisUrl: string | undefined;
   readonly clientsFile: string;
   readonly logLevel: string;
+  readonly logRequests: boolean;
+  readonly trustProxy: boolean | number | readonly string[];
   readonly keyEncryptionKey: string | undefined;
   readonly accessToken: { readonly ttlSeconds: number; readonly audience: string; readonly clockSkewSeconds: number };
   readonly refresh: { readonly graceSeconds: number; readonly familyTtlSeconds: number; readonly idleTtlSeconds: number };
-  readonly keys: { readonly rotationDays: number; readonly prepublishSeconds: number; readonly jwksMaxAgeSeconds: number };
+  readonly keys: { readonly rotationDays: number; readonly prepublishSeconds: number; readonly jwksMaxAgeSeconds: number; readonly reloadSeconds: number };
   readonly session: { readonly idleSeconds: number; readonly absoluteSeconds: number };
   readonly accounts: { readonly signupEnabled: boolean; readonly passwordMinLength: number };
-  readonly login: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly ratePerMinute: number };
+  readonly login: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly ratePerMinute: number; readonly accountRatePerMinute: number };
+  /** argon2id parameters for new hashes; older hashes are upgraded at the next login. */
+  readonly passwordHashing: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  /** The job that deletes expired and revoked rows (src/domain/maintenance). */
+  readonly pruning: { readonly intervalSeconds: number; readonly batchSize: number; readonly retentionSeconds: number };
   readonly bodyLimitBytes: number;
   readonly shutdown: { readonly graceMs: number; readonly delayMs: number };
 }

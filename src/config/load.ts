@@ -4,6 +4,7 @@ import addFormats from 'ajv-formats';
 import { envSchema, type EnvVar } from './schema.js';
 import type { Config } from './config.js';
 import { projectRoot } from './project-root.js';
+import { meetsOwaspMinimum } from '../domain/users/hash-parameters.js';
 
 /** A configuration value that cannot start the service; its message is one line naming the variable. */
 export class ConfigError extends Error {
@@ -48,6 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: v.REDIS_URL,
     clientsFile: path.resolve((v.CLIENTS_FILE as string | undefined) ?? path.join(projectRoot(), 'config', 'clients.demo.json')),
     logLevel: v.LOG_LEVEL,
+    logRequests: v.LOG_REQUESTS,
+    trustProxy: parseTrustProxy(v.TRUST_PROXY),
     keyEncryptionKey: v.KEY_ENCRYPTION_KEY,
     accessToken: {
       ttlSeconds: v.ACCESS_TOKEN_TTL_SECONDS,
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rotationDays: v.KEY_ROTATION_DAYS,
       prepublishSeconds: v.KEY_PREPUBLISH_SECONDS,
       jwksMaxAgeSeconds: v.JWKS_MAX_AGE_SECONDS,
+      reloadSeconds: v.KEY_RELOAD_SECONDS,
     },
     session: { idleSeconds: v.SESSION_IDLE_SECONDS, absoluteSeconds: v.SESSION_ABSOLUTE_SECONDS },
     accounts: { signupEnabled: v.SIGNUP_ENABLED, passwordMinLength: v.PASSWORD_MIN_LENGTH },
@@ -70,14 +74,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailures: v.LOGIN_MAX_FAILURES,
       lockoutSeconds: v.LOGIN_LOCKOUT_SECONDS,
       ratePerMinute: v.RATE_LIMIT_LOGIN_PER_MINUTE,
+      accountRatePerMinute: v.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
     },
+    passwordHashing: { memoryCost: v.ARGON2_MEMORY_KIB, timeCost: v.ARGON2_TIME_COST, parallelism: v.ARGON2_PARALLELISM },
+    pruning: { intervalSeconds: v.PRUNE_INTERVAL_SECONDS, batchSize: v.PRUNE_BATCH_SIZE, retentionSeconds: v.PRUNE_RETENTION_SECONDS },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');
   }
+  if (!meetsOwaspMinimum(config.passwordHashing)) {
+    throw new ConfigError('Invalid configuration: ARGON2_MEMORY_KIB is below the OWASP minimum for ARGON2_TIME_COST (47104 KiB at 1, 19456 at 2, 12288 at 3, 9216 at 4, 7168 at 5 or more)');
+  }
   return deepFreeze(config);
+}
+
+function parseTrustProxy(value: string): Config['trustProxy'] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',');
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -17,6 +17,14 @@ export const envSchema = {
       enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       default: 'info',
     },
+    /** One log line when a request arrives and one when it is answered (Fastify's request log). Off: errors and events only (access logs come from the ingress). */
+    LOG_REQUESTS: { type: 'boolean', default: true },
+    /**
+     * Which X-Forwarded-* headers to believe: `false` (none; the default, since a
+     * client could otherwise choose its own IP and dodge per-IP limits), `true`
+     * (all), a hop count, or comma-separated proxy addresses/CIDRs.
+     */
+    TRUST_PROXY: { type: 'string', pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$', default: 'false' },
     /** base64 of 32 bytes; wraps signing keys at rest (AES-256-GCM). */
     KEY_ENCRYPTION_KEY: { type: 'string', pattern: '^[A-Za-z0-9+/]{43}=$' },
     ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 60, maximum: 86400, default: 900 },
@@ -29,6 +37,8 @@ export const envSchema = {
     JWKS_MAX_AGE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     /** How long a new key is published before it signs; at least one JWKS cache lifetime. */
     KEY_PREPUBLISH_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
+    /** How often each replica re-reads the signing keys: the longest a rotation or compromise started elsewhere goes unseen. */
+    KEY_RELOAD_SECONDS: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
     SESSION_IDLE_SECONDS: { type: 'integer', minimum: 60, default: 1800 },
     SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, default: 43200 },
     SIGNUP_ENABLED: { type: 'boolean', default: true },
@@ -36,11 +46,23 @@ export const envSchema = {
     LOGIN_MAX_FAILURES: { type: 'integer', minimum: 1, default: 5 },
     LOGIN_LOCKOUT_SECONDS: { type: 'integer', minimum: 1, maximum: 86400, default: 300 },
     RATE_LIMIT_LOGIN_PER_MINUTE: { type: 'integer', minimum: 1, default: 30 },
+    /** Login attempts per account (normalised email, existing or not) per minute. */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: { type: 'integer', minimum: 1, default: 10 },
+    /** argon2id memory in KiB; with ARGON2_TIME_COST at least one OWASP row (19456 KiB with 2 passes). */
+    ARGON2_MEMORY_KIB: { type: 'integer', minimum: 7168, maximum: 4194304, default: 19456 },
+    ARGON2_TIME_COST: { type: 'integer', minimum: 1, maximum: 20, default: 2 },
+    ARGON2_PARALLELISM: { type: 'integer', minimum: 1, maximum: 16, default: 1 },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 1048576, default: 65536 },
     /** Longest time shutdown waits for in-flight requests before closing anyway. */
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 120000, default: 10000 },
     /** Time between readiness turning 503 and the listener closing, so load balancers stop routing here first. */
     SHUTDOWN_DELAY_MS: { type: 'integer', minimum: 0, maximum: 60000, default: 0 },
+    /** Seconds between runs of the job that deletes expired and revoked rows; 0 turns it off on this replica. */
+    PRUNE_INTERVAL_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    /** Rows per delete statement: small batches are short transactions that never hold up requests. */
+    PRUNE_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
+    /** How long revoked or expired login families and authorization codes are kept before pruning (support, forensics). */
+    PRUNE_RETENTION_SECONDS: { type: 'integer', minimum: 0, maximum: 31536000, default: 86400 },
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
     /** Bounds a database call so a dead connection answers 503 rather than hanging. */
     DATABASE_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },

@@ -8,10 +8,13 @@ export const errorCatalog = {
   // Generic (RFC 9457 problem types)
   bad_request: { status: 400, title: 'Bad request' },
   validation_failed: { status: 400, title: 'Request validation failed' },
+  weak_password: { status: 400, title: 'Password does not meet the policy' },
   unauthenticated: { status: 401, title: 'Authentication required' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   csrf_failed: { status: 403, title: 'CSRF check failed' },
   forbidden: { status: 403, title: 'Forbidden' },
+  signup_disabled: { status: 403, title: 'Self sign-up is disabled' },
+  wrong_password: { status: 403, title: 'Current password is incorrect' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },

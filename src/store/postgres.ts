@@ -39,24 +39,35 @@ export function openPostgres(options: PostgresOptions): { handle: DatabaseHandle
           await client.query(script);
         },
       };
+      // After a failure the session's state is unknown (a query still running past query_timeout, a
+      // session-level advisory lock not released): the connection is closed, never handed out again.
+      let failed = false;
       try {
         return await work(session);
+      } catch (error) {
+        failed = true;
+        throw error;
       } finally {
-        client.release();
+        client.release(failed);
       }
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A connection that cannot even roll back is dead, or silent past query_timeout with BEGIN still
+      // queued on it: back in the pool it would fail every later transaction, so it is closed instead.
+      let broken = false;
       try {
         await client.query('BEGIN');
         const result = await work(queryWith(client));
         await client.query('COMMIT');
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
         throw error;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async ping() {

@@ -51,6 +51,12 @@ describe.each(databaseTargets)('operations and errors on $name', (target) => {
     });
   });
 
+  it('ignores X-Forwarded-For unless a proxy is trusted, so clients cannot pick their own IP', async () => {
+    const response = await t.app.inject({ url: '/healthz', headers: { 'x-forwarded-for': '203.0.113.99' } });
+    const line = t.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === response.headers['x-request-id']);
+    expect((line?.req as { ip?: string }).ip).toBe('127.0.0.1');
+  });
+
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
     const kept = await t.app.inject({ url: '/healthz', headers: { 'x-request-id': 'trace-1234abcd' } });
     expect(kept.headers['x-request-id']).toBe('trace-1234abcd');

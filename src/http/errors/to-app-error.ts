@@ -24,9 +24,59 @@ const FRAMEWORK_DETAILS: Partial<Record<AppError['code'], string>> = {
   bad_request: 'The request body could not be parsed.',
 };
 
+// A database or Redis that cannot be reached is an outage to wait out (503,
+// RFC 6749 `temporarily_unavailable` on OAuth endpoints), never a 500.
+// Node socket errors, SQLSTATE class 08 (connection exception), 53300 (too
+// many connections), 57P01-57P03 (server shutting down or starting), and
+// Prisma's connection codes: P1001 unreachable, P1002 timed out, P1008 socket
+// timeout, P1017 connection closed, P2024 pool timeout, P2037 too many connections.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH',
+  '53300', '57P01', '57P02', '57P03',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037',
+]);
+// Prisma's driver adapters report the same failures as a `kind` (on a DriverAdapterError, or in P2010's meta).
+const UNAVAILABLE_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+// pg and ioredis raise these with no code at all, so here, and only here, the message is all there is.
+const CODELESS_CONNECTION_MESSAGES = [
+  'Connection terminated', // pg: the socket closed (also "... unexpectedly", "... due to connection timeout")
+  'Query read timeout', // pg: query_timeout
+  'timeout exceeded when trying to connect', // pg.Pool: connectionTimeoutMillis
+  'Client has encountered a connection error and is not queryable', // pg
+  'Connection is closed.', // ioredis
+  'Command timed out', // ioredis: commandTimeout
+];
+
+interface DriverError {
+  code?: unknown;
+  name?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+}
+
+/** True when the error (or one it wraps) says a backing store is unreachable, as opposed to a failed query. */
+export function isBackendUnavailable(error: unknown): boolean {
+  let current = error as DriverError | undefined;
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth += 1, current = current.cause as DriverError | undefined) {
+    const code = typeof current.code === 'string' ? current.code : undefined;
+    if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    const kind = current.meta?.driverAdapterError?.cause?.kind ?? (current.name === 'DriverAdapterError' ? (current.cause as { kind?: unknown } | undefined)?.kind : undefined);
+    if (typeof kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+    if (current.name === 'MaxRetriesPerRequestError') return true; // ioredis: gave up while disconnected
+    const message = current.message;
+    if (code === undefined && typeof message === 'string' && CODELESS_CONNECTION_MESSAGES.some((known) => message.startsWith(known))) return true;
+  }
+  return false;
+}
+
 /** Turns anything thrown while handling a request into the one taxonomy. */
 export function toAppError(error: unknown, oauth: boolean): AppError {
   if (isAppError(error)) return error;
+  if (isBackendUnavailable(error)) {
+    // Retry-After: the pool reconnects by itself; a client with one retry usually succeeds.
+    return new AppError('unavailable', 'A backing service is temporarily unreachable; retry shortly.', { cause: error, headers: { 'retry-after': '1' } });
+  }
   const framework = error as FrameworkError;
   if (framework.validation) {
     return new AppError(oauth ? 'invalid_request' : 'validation_failed', framework.message);

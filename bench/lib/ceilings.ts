@@ -1,0 +1,134 @@
+import { createInterface } from 'node:readline';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { Argon2PasswordHasher } from '../../src/crypto/argon2-password-hasher.js';
+import type { Argon2Parameters } from '../../src/domain/users/hash-parameters.js';
+import { hashOpaqueToken, newOpaqueToken } from '../../src/domain/tokens/opaque-token.js';
+import { openPostgres } from '../../src/store/postgres.js';
+import { PostgresRefreshStore } from '../../src/store/refresh-store.js';
+import { spawnTracked, stopChild } from './children.js';
+import { drive, type LoadResult, type LoadSettings } from './load.js';
+import { PROJECT_ROOT } from './paths.js';
+import { insertUsers, mintFamilies } from './postgres.js';
+
+export interface OpsResult {
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  total: number;
+  errors: number;
+}
+
+export interface Ceilings {
+  http: LoadResult;
+  signing: LoadResult;
+  verification: LoadResult;
+  argon2: OpsResult & { concurrency: number; parameters: Argon2Parameters };
+  database: OpsResult & { concurrency: number; poolSize: number };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+
+/** Runs `concurrency` loops of `op` for a warm-up and then `seconds`; per-operation latency and throughput. */
+export async function measureOps(op: (worker: number) => Promise<boolean>, concurrency: number, seconds: number, warmupSeconds: number): Promise<OpsResult> {
+  const loop = async (until: number, latencies?: number[]) => {
+    let errors = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, worker) => {
+        while (performance.now() < until) {
+          const started = performance.now();
+          const ok = await op(worker).catch(() => false);
+          latencies?.push(performance.now() - started);
+          if (!ok) errors += 1;
+        }
+      }),
+    );
+    return errors;
+  };
+  if (warmupSeconds > 0) await loop(performance.now() + warmupSeconds * 1000);
+  const latencies: number[] = [];
+  const started = performance.now();
+  const errors = await loop(started + seconds * 1000, latencies);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { opsPerSec: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), total: latencies.length, errors };
+}
+
+/** The ceilings server (bench/ceiling-server.ts) in a process of its own, like the service. */
+async function startCeilingServer(): Promise<{ url: string; token: string; pid: number; stop(): Promise<void> }> {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the ceiling server exited (${code})`)));
+  });
+  lines.close();
+  const { port, token } = JSON.parse(first) as { port: number; token: string };
+  return { url: `http://127.0.0.1:${port}`, token, pid: child.pid as number, stop: () => stopChild(child) };
+}
+
+export async function httpCeilings(settings: LoadSettings, log: (line: string) => void): Promise<Pick<Ceilings, 'http' | 'signing' | 'verification'>> {
+  const server = await startCeilingServer();
+  try {
+    log('  HTTP ceiling: bare Fastify, constant JSON body');
+    const http = await drive(server.url, { method: 'GET', path: '/constant' }, settings, server.pid);
+    log('  signing ceiling: the same route signing one ES256 JWT');
+    const signing = await drive(server.url, { method: 'GET', path: '/sign' }, settings, server.pid);
+    log('  verification ceiling: the same route verifying one');
+    const verification = await drive(server.url, { method: 'GET', path: '/verify', headers: { authorization: `Bearer ${server.token}` } }, settings, server.pid);
+    return { http, signing, verification };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** argon2id verifications through the service's own hasher (libuv threadpool, default size), `concurrency` at a time. */
+export async function argon2Ceiling(parameters: Argon2Parameters, concurrency: number, seconds: number, warmupSeconds: number): Promise<Ceilings['argon2']> {
+  const hasher = new Argon2PasswordHasher(parameters);
+  const password = 'correct horse battery staple 42';
+  const hash = await hasher.hash(password);
+  const result = await measureOps(() => hasher.verify(hash, password), concurrency, seconds, warmupSeconds);
+  return { ...result, concurrency, parameters };
+}
+
+/**
+ * The database ceiling: the refresh rotation itself (PostgresRefreshStore.rotate,
+ * the one CTE statement) through the same pg pool code and pool size, on a
+ * throwaway database with the real migrations, `concurrency` callers at a time
+ * and no HTTP, JWT or Fastify around it. Each caller walks its own family's
+ * chain, so every call spends a fresh, never-used token.
+ */
+export async function databaseCeiling(url: string, poolSize: number, concurrency: number, seconds: number, warmupSeconds: number): Promise<Ceilings['database']> {
+  const seedPool = new pg.Pool({ connectionString: url, max: 2 });
+  const users = await insertUsers(seedPool, 10, 'not-a-login-user', 'ceiling');
+  const tokens = await mintFamilies(seedPool, { userIds: users.map((u) => u.id), count: concurrency, clientId: 'mobile', scope: 'openid offline_access', familyTtlSeconds: 86400 });
+  await seedPool.end();
+
+  const { handle } = openPostgres({ url, poolSize, timeoutMs: 5000 });
+  const store = new PostgresRefreshStore(handle);
+  const chains = tokens.map(hashOpaqueToken);
+  try {
+    const result = await measureOps(
+      async (worker) => {
+        // Each caller owns one chain, so no two calls ever present the same token.
+        const index = worker;
+        const tokenHash = chains[index] as string;
+        const successorHash = hashOpaqueToken(newOpaqueToken());
+        const now = new Date();
+        const rotated = await store.rotate({ tokenHash, successorHash, clientId: 'mobile', now, idleCutoff: new Date(now.getTime() - 86_400_000) });
+        if (rotated) chains[index] = successorHash;
+        return rotated !== undefined;
+      },
+      concurrency,
+      seconds,
+      warmupSeconds,
+    );
+    return { ...result, concurrency, poolSize };
+  } finally {
+    await handle.close();
+  }
+}

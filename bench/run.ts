@@ -1,0 +1,218 @@
+/**
+ * `npm run bench`: the service against the machine's PostgreSQL (and Redis),
+ * its ceilings measured in the same run, one table and bench/results/latest.json.
+ * See bench/README.md.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig, type Config } from '../src/config/index.js';
+import { argon2Ceiling, databaseCeiling, httpCeilings, type Ceilings } from './lib/ceilings.js';
+import { cleanup, installSignalHandlers, onCleanup } from './lib/children.js';
+import { runGrowth } from './lib/growth.js';
+import { PROJECT_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { createDatabase, dropDatabase, migrate, mintFamilies, postgresReachable, ADMIN_URL } from './lib/postgres.js';
+import { BENCH_REDIS_URL, deleteServiceKeys, redisReachable } from './lib/redis.js';
+import { formatMs, markdownTable, scenarioRows, table, type ScenarioOutcome } from './lib/report.js';
+import { HTTP_SCENARIOS, memoryBreakdown, runHttpScenario, runOfflineVerification, type ScenarioContext } from './lib/scenarios.js';
+import { MOBILE_CLIENT, seedAccounts } from './lib/seed.js';
+import { memoryOf, startService, type RunningService } from './lib/service.js';
+import { parseArgs, serviceEnvironment, timingFor, type BenchArgs } from './lib/settings.js';
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+export interface Environment {
+  runId: string;
+  databaseUrl: string;
+  ceilingDatabaseUrl: string;
+  redisUrl: string | undefined;
+  serviceEnv: Record<string, string>;
+  config: Config;
+  logFile: string;
+}
+
+/** Preconditions, a fresh database per run (dropped at the end) with the real migrations, and the service's configuration. */
+export async function prepare(args: BenchArgs): Promise<Environment> {
+  if (!existsSync(path.join(PROJECT_ROOT, 'dist/src/server.js'))) throw new Error('dist/ is missing: `npm run bench` builds first (npm run build)');
+  if (!(await postgresReachable())) throw new Error(`PostgreSQL is not reachable at ${ADMIN_URL} (set BENCH_DATABASE_URL to another server's admin database)`);
+  const redisUrl = (await redisReachable()) ? BENCH_REDIS_URL : undefined;
+  const runId = `idsvc_bench_${Date.now()}_${process.pid}`;
+  const names = [runId, `${runId}_ceiling`];
+  for (const name of names) {
+    onCleanup(() => dropDatabase(name));
+    await createDatabase(name);
+  }
+  const [databaseUrl, ceilingDatabaseUrl] = names.map((name) => {
+    const url = new URL(ADMIN_URL);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }) as [string, string];
+  await Promise.all([migrate(databaseUrl), migrate(ceilingDatabaseUrl)]);
+  if (redisUrl) onCleanup(async () => void (await deleteServiceKeys(redisUrl)));
+  const serviceEnv = serviceEnvironment(databaseUrl, redisUrl);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const logFile = path.join(os.tmpdir(), `${runId}.log`);
+  log(`PostgreSQL ${ADMIN_URL.replace(/\/[^/]*$/, '')} (database ${runId}, dropped at the end); Redis ${redisUrl ?? 'not reachable: sessions in PostgreSQL'}`);
+  log(`service log: ${logFile}${args.profile ? '; CPU profiles: bench/results/profiles/' : ''}`);
+  return { runId, databaseUrl, ceilingDatabaseUrl, redisUrl, serviceEnv, config: loadConfig(serviceEnv), logFile };
+}
+
+export function nodeArgs(args: BenchArgs): string[] {
+  return args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS_DIR, 'profiles')}`] : [];
+}
+
+async function runBench(args: BenchArgs): Promise<number> {
+  const timing = timingFor(args.smoke);
+  const started = Date.now();
+  log(`identity service bench (${args.smoke ? 'smoke' : 'full'}: ${timing.durationSec} s per scenario at ${timing.connections} connections, login at ${timing.loginConnections})`);
+  const env = await prepare(args);
+  const { config } = env;
+
+  let ceilings: Ceilings | undefined;
+  if (args.ceilings) {
+    log('\nceilings');
+    const http = await httpCeilings(timing, log);
+    log(`  argon2id ceiling: ${config.passwordHashing.memoryCost} KiB, t=${config.passwordHashing.timeCost}, p=${config.passwordHashing.parallelism}, ${timing.loginConnections} at a time`);
+    const argon2 = await argon2Ceiling(config.passwordHashing, timing.loginConnections, timing.durationSec, timing.warmupSec);
+    const poolSize = config.database.kind === 'postgres' ? config.database.poolSize : 1;
+    log(`  database ceiling: the rotation statement through pg, pool ${poolSize}, ${timing.connections} callers`);
+    const database = await databaseCeiling(env.ceilingDatabaseUrl, poolSize, timing.connections, timing.durationSec, timing.warmupSec);
+    ceilings = { ...http, argon2, database };
+  }
+
+  log('\nstart-up');
+  // The first start on a new database also creates the first signing key; the second is a plain restart.
+  const first = await startService(env.serviceEnv, env.logFile);
+  await first.stop();
+  const service: RunningService = await startService(env.serviceEnv, env.logFile, nodeArgs(args));
+  onCleanup(() => service.stop());
+  log(`  ready after ${Math.round(first.readyMs)} ms (first start, creates the signing key), ${Math.round(service.readyMs)} ms (restart)`);
+  const idle = await memoryBreakdown(service.url);
+  if (idle) log(`  memory when ready: RSS ${idle.rssMb} MB = V8 heap ${idle.heapTotalMb} MB (used ${idle.heapUsedMb}) + external ${idle.externalMb} MB + the rest`);
+
+  log('\nseeding');
+  const db = new pg.Pool({ connectionString: env.databaseUrl, max: 4 });
+  onCleanup(() => db.end());
+  const seeded = await seedAccounts(service.url, db, config, timing.users);
+  const perSecond = ceilings?.database.opsPerSec ?? 4000;
+  const poolSize = Math.min(300_000, Math.ceil(perSecond * (timing.durationSec + timing.warmupSec) * 1.25) + 500);
+  const mintStarted = Date.now();
+  const refreshPool = await mintFamilies(db, {
+    userIds: seeded.users.map((user) => user.id),
+    count: poolSize,
+    clientId: MOBILE_CLIENT,
+    scope: 'openid offline_access',
+    familyTtlSeconds: config.refresh.familyTtlSeconds,
+  });
+  await db.query('ANALYZE');
+  log(`  ${seeded.users.length} users (first via ${seeded.userPath}), ${seeded.accessTokens.length} logins via ${seeded.tokenPath}, ${seeded.sessionCookies.length} browser sessions`);
+  log(`  ${refreshPool.length.toLocaleString('en-US')} refresh families pre-minted in ${((Date.now() - mintStarted) / 1000).toFixed(1)} s (database ceiling × duration × 1.25)`);
+
+  // The issuer follows the port the service got; the discovery document says which.
+  const { issuer } = (await (await fetch(`${service.url}/.well-known/oauth-authorization-server`)).json()) as { issuer: string };
+  const seededMemory = await memoryBreakdown(service.url);
+  if (seededMemory) log(`  memory after seeding: RSS ${seededMemory.rssMb} MB = V8 heap ${seededMemory.heapTotalMb} MB (used ${seededMemory.heapUsedMb}) + external ${seededMemory.externalMb} MB + the rest`);
+  const context: ScenarioContext = {
+    url: service.url,
+    pid: service.pid,
+    issuer,
+    audience: config.accessToken.audience,
+    timing,
+    seeded,
+    refreshPool,
+    ceilings,
+    log,
+  };
+  const outcomes: ScenarioOutcome[] = [];
+  log('\nscenarios');
+  for (const scenario of HTTP_SCENARIOS) {
+    if (args.only.size > 0 && !args.only.has(scenario.id)) continue;
+    log(`  ${scenario.id} ${scenario.name}`);
+    const outcome = await runHttpScenario(scenario, context);
+    if (outcome.status !== 'ok') log(`    ${outcome.status}: ${outcome.reason}`);
+    outcomes.push(outcome);
+  }
+  if (args.only.size === 0 || args.only.has(8)) {
+    log('  8 offline verification');
+    outcomes.push(await runOfflineVerification(context));
+  }
+
+  const memory = memoryOf(service.pid);
+  const peakRssMb = memory?.hwmMb ?? Math.max(0, ...outcomes.map((o) => o.result?.peakRssMb ?? 0));
+  await service.stop();
+  const overall = [
+    { label: 'peak RSS <250 MB', met: peakRssMb < 250 },
+    { label: 'ready <1 s (restart on PostgreSQL, migrations applied)', met: service.readyMs < 1000 },
+  ];
+
+  const rows = scenarioRows(outcomes);
+  const ceilingRows = ceilings
+    ? [
+        ['ceiling', 'ops/s', 'p50 ms', 'p99 ms', 'CPU µs/op', 'how'],
+        ['HTTP', fmtInt(ceilings.http.reqPerSec), formatMs(ceilings.http.p50Ms), formatMs(ceilings.http.p99Ms), cpu(ceilings.http.cpuUsPerRequest), `bare Fastify, constant JSON, c=${timing.connections}`],
+        ['signing', fmtInt(ceilings.signing.reqPerSec), formatMs(ceilings.signing.p50Ms), formatMs(ceilings.signing.p99Ms), cpu(ceilings.signing.cpuUsPerRequest), 'same route + one ES256 SignJWT'],
+        ['verification', fmtInt(ceilings.verification.reqPerSec), formatMs(ceilings.verification.p50Ms), formatMs(ceilings.verification.p99Ms), cpu(ceilings.verification.cpuUsPerRequest), 'same route + one ES256 jwtVerify'],
+        ['argon2', fmtInt(ceilings.argon2.opsPerSec), formatMs(ceilings.argon2.p50Ms), formatMs(ceilings.argon2.p99Ms), '–', `argon2id verify, ${ceilings.argon2.parameters.memoryCost} KiB t=${ceilings.argon2.parameters.timeCost} p=${ceilings.argon2.parameters.parallelism}, ${ceilings.argon2.concurrency} at a time`],
+        ['database', fmtInt(ceilings.database.opsPerSec), formatMs(ceilings.database.p50Ms), formatMs(ceilings.database.p99Ms), '–', `rotation CTE via pg, pool ${ceilings.database.poolSize}, ${ceilings.database.concurrency} callers`],
+      ]
+    : undefined;
+
+  log('');
+  if (ceilingRows) log(`${table(ceilingRows)}\n`);
+  log(table(rows));
+  const offline = outcomes.find((o) => o.id === 8 && o.detail);
+  if (offline?.detail) {
+    log(`\noffline verification (${offline.detail.concurrency} in flight): remote JWKS ${fmtInt(offline.detail.remoteJwks ?? 0)}/s, local JWKS ${fmtInt(offline.detail.localJwks ?? 0)}/s, imported key ${fmtInt(offline.detail.importedKey ?? 0)}/s`);
+  }
+  log(`\nservice: ready ${Math.round(service.readyMs)} ms after start (first start ${Math.round(first.readyMs)} ms); peak RSS (VmHWM) ${peakRssMb.toFixed(0)} MB`);
+  for (const target of overall) log(`  ${target.met ? 'ok' : 'MISSED'} ${target.label}`);
+
+  const broken = outcomes.filter((o) => o.status === 'broken');
+  const report = {
+    mode: args.smoke ? 'smoke' : 'full',
+    startedAt: new Date(started).toISOString(),
+    elapsedSec: (Date.now() - started) / 1000,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    settings: timing,
+    service: {
+      redis: env.redisUrl !== undefined,
+      logLevel: config.logLevel,
+      databasePoolSize: config.database.kind === 'postgres' ? config.database.poolSize : undefined,
+      passwordHashing: config.passwordHashing,
+      memoryWhenReady: idle,
+      memoryAfterSeeding: seededMemory,
+      firstStartMs: first.readyMs,
+      readyMs: service.readyMs,
+      peakRssMb,
+    },
+    seeding: { userPath: seeded.userPath, tokenPath: seeded.tokenPath, refreshPool: refreshPool.length + 0, sessions: seeded.sessionCookies.length },
+    ceilings,
+    scenarios: outcomes,
+    targets: [...outcomes.flatMap((o) => o.targets.map((t) => ({ scenario: o.id, ...t }))), ...overall.map((t) => ({ scenario: 'service', ...t }))],
+    markdown: { ceilings: ceilingRows ? markdownTable(ceilingRows) : undefined, scenarios: markdownTable(rows) },
+  };
+  writeFileSync(path.join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nwrote bench/results/latest.json in ${Math.round((Date.now() - started) / 1000)} s`);
+  if (broken.length > 0) {
+    log(`\n${broken.length} scenario(s) broken: ${broken.map((o) => `${o.id} ${o.name}`).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+const fmtInt = (value: number) => Math.round(value).toLocaleString('en-US');
+const cpu = (value: number | undefined) => (value === undefined ? '–' : fmtInt(value));
+
+installSignalHandlers();
+let code = 1;
+try {
+  const args = parseArgs(process.argv.slice(2));
+  code = args.growth ? await runGrowth(args, { prepare, nodeArgs, log }) : await runBench(args);
+} catch (error) {
+  console.error(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  code = 1;
+} finally {
+  await cleanup();
+}
+process.exit(code);

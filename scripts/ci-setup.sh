@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Machine setup for CI (.ci/run calls it when present): what the test suite
+# needs beyond npm packages. Idempotent and quiet; safe to run again.
+set -euo pipefail
+
+# The browser test drives Debian's Chromium through playwright-core
+# (never `npx playwright install`, which downloads a browser build of its own).
+if [ ! -x /usr/bin/chromium ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
+fi

@@ -1,0 +1,52 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config/index.js';
+import type { Clock } from './domain/clock.js';
+import { deriveSubkey } from './domain/secrets.js';
+import type { BrowserSessionStore } from './domain/sessions/session-store.js';
+import { Accounts } from './domain/users/accounts.js';
+import { Argon2PasswordHasher } from './crypto/argon2-password-hasher.js';
+import { BrowserSessions } from './http/session/browser-sessions.js';
+import { PrismaAuditLog } from './store/prisma-audit-log.js';
+import { PrismaSessionStore } from './store/prisma-session-store.js';
+import type { PrismaClient } from './store/prisma/generated/client.js';
+import { PrismaUserStore } from './store/prisma-user-store.js';
+import { RedisSessionStore } from './store/redis-session-store.js';
+
+export interface AccountsWiring {
+  config: Config;
+  clock: Clock;
+  prisma: PrismaClient;
+  redis: Redis | undefined;
+  masterKey: Buffer;
+}
+
+/**
+ * Builds the accounts and sessions side from its stores: the part of the
+ * composition root that knows which implementation backs each domain port.
+ */
+export function buildAccounts({ config, clock, prisma, redis, masterKey }: AccountsWiring) {
+  const { accounts, audit } = buildAccountUseCases({ config, clock, prisma });
+  const lifetimes = config.session;
+  const sessionStore: BrowserSessionStore & { sweep?: () => Promise<number> } = redis
+    ? new RedisSessionStore(redis, clock, lifetimes)
+    : new PrismaSessionStore(prisma, clock, lifetimes);
+  const secure = new URL(config.issuer).protocol === 'https:';
+  const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: secure ? '__Host-sid' : 'sid', secure });
+  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+}
+
+export type AccountsParts = ReturnType<typeof buildAccounts>;
+
+/** The account use-cases on their database stores (the service and the `users` command share them). */
+export function buildAccountUseCases({ config, clock, prisma }: Pick<AccountsWiring, 'config' | 'clock' | 'prisma'>) {
+  const audit = new PrismaAuditLog(prisma);
+  const accounts = new Accounts({
+    users: new PrismaUserStore(prisma),
+    hasher: new Argon2PasswordHasher(config.passwordHashing),
+    clock,
+    audit,
+    passwordPolicy: { minLength: config.accounts.passwordMinLength },
+    lockout: { maxFailures: config.login.maxFailures, lockoutSeconds: config.login.lockoutSeconds },
+  });
+  return { accounts, audit };
+}

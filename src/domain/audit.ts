@@ -1,0 +1,27 @@
+/** Security-relevant events kept in the audit trail (the audit_events table). */
+export type AuditEventType =
+  | 'user_created'
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'account_locked'
+  | 'password_changed'
+  | 'logout'
+  | 'logout_all'
+  | 'session_revoked'
+  | 'user_revoked'
+  | 'user_disabled';
+
+export interface AuditEvent {
+  readonly type: AuditEventType;
+  readonly userId?: string | null;
+  readonly clientId?: string | null;
+  readonly familyId?: string | null;
+  readonly ip?: string | null;
+  /** Never a secret: no password, token or session id. */
+  readonly detail?: Record<string, string | number | boolean | null>;
+  readonly at: Date;
+}
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+}

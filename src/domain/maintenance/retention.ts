@@ -1,0 +1,48 @@
+/**
+ * Which stored rows are dead for good, as pure functions of the clock. Every
+ * read path already refuses these rows; pruning only reclaims their space, so
+ * a rule here may keep a row longer than needed but never delete a live one.
+ */
+
+/** The kinds of rows the pruning job deletes, in the order it deletes them. */
+export const PRUNE_TARGETS = [
+  'browser_sessions',
+  /** Refresh tokens of dead families, before the families, so no single batch cascades into thousands of rows. */
+  'refresh_tokens',
+  'refresh_families',
+  'authorization_codes',
+  'revoked_access_tokens',
+] as const;
+
+export type PruneTarget = (typeof PRUNE_TARGETS)[number];
+
+export interface RetentionSettings {
+  /**
+   * How long a revoked or expired login family (and a used or expired
+   * authorization code) is kept after it died: support can still see why a
+   * login ended (`revoked_reason`). Nothing depends on it: a token of a
+   * family that is gone is refused like one of a revoked family.
+   */
+  readonly retentionSeconds: number;
+  /** Verifiers accept an access token up to this long past `exp`; its denylist entry must outlive that. */
+  readonly clockSkewSeconds: number;
+}
+
+/** Rows of a target whose deadline is at or before its cutoff are deleted. */
+export type PruneCutoffs = Readonly<Record<PruneTarget, Date>>;
+
+const before = (now: Date, seconds: number) => new Date(now.getTime() - seconds * 1000);
+
+export function pruneCutoffs(now: Date, settings: RetentionSettings): PruneCutoffs {
+  const dead = before(now, settings.retentionSeconds);
+  return {
+    // A session is dead at its idle deadline (itself capped by the absolute one); the skew covers replicas whose clocks lag.
+    browser_sessions: before(now, settings.clockSkewSeconds),
+    // Spent tokens are what reuse detection compares against (RFC 9700 §4.14.2): they stay as long as their family.
+    refresh_tokens: dead,
+    // Expired or revoked before the cutoff. A family that only went idle goes at its absolute expiry.
+    refresh_families: dead,
+    authorization_codes: dead,
+    revoked_access_tokens: before(now, settings.clockSkewSeconds),
+  };
+}

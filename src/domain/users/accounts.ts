@@ -1,0 +1,181 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuditLog } from '../audit.js';
+import type { Clock } from '../clock.js';
+import { AppError } from '../errors.js';
+import { normalizeEmail, parseEmail } from './email.js';
+import { lockedUntil, type LockoutPolicy } from './lockout.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { checkNewPassword, isPasswordTooLong, normalizePassword, type PasswordPolicy } from './password-policy.js';
+import type { Role, User, UserView } from './user.js';
+import { viewOf } from './user.js';
+import type { UserStore } from './user-store.js';
+
+export interface AccountDeps {
+  readonly users: UserStore;
+  readonly hasher: PasswordHasher;
+  readonly clock: Clock;
+  readonly audit: AuditLog;
+  readonly passwordPolicy: PasswordPolicy;
+  readonly lockout: LockoutPolicy;
+}
+
+/** Where a login attempt comes from, for the audit trail. */
+export interface AttemptContext {
+  readonly ip?: string | null;
+  readonly clientId?: string | null;
+}
+
+// One answer for every failed login: unknown email, wrong password, locked or
+// disabled account. Status, body and (through the dummy hash) time are the same.
+const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect.');
+
+/**
+ * Account use-cases: sign-up, the one credential check every login shares,
+ * password change and disabling. Pure of HTTP and storage.
+ */
+export class Accounts {
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly deps: AccountDeps) {}
+
+  /**
+   * A hash of a random password made with the current parameters, verified
+   * whenever there is no real hash to verify, so an unknown email costs the
+   * same time as a known one.
+   */
+  private dummyHash(): Promise<string> {
+    this.#dummyHash ??= this.deps.hasher.hash(randomBytes(32).toString('base64url'));
+    return this.#dummyHash;
+  }
+
+  /** Computes the dummy hash ahead of the first login, so that login is not slower than the rest. */
+  async warmUp(): Promise<void> {
+    await this.dummyHash();
+  }
+
+  /**
+   * Creates an account. The password is hashed before the insert, so a taken
+   * email answers after the same work as a free one; a duplicate answers a
+   * generic conflict that says no more than a registration form must.
+   */
+  async register(input: { email: string; password: string; roles?: readonly Role[] }, context: AttemptContext = {}): Promise<UserView> {
+    const email = normalizeEmail(input.email);
+    checkNewPassword(input.password, this.deps.passwordPolicy, [email.normalized, email.normalized.split('@')[0] ?? '']);
+    const passwordHash = await this.deps.hasher.hash(normalizePassword(input.password));
+    const now = this.deps.clock.now();
+    const roles: Role[] = [...new Set<Role>(['user', ...(input.roles ?? [])])];
+    const id = randomUUID();
+    const created = await this.deps.users.create({ id, email: email.display, emailNormalized: email.normalized, passwordHash, roles, createdAt: now });
+    if (!created) {
+      throw new AppError('conflict', 'This email address cannot be used to register. If it is yours, sign in instead.');
+    }
+    await this.deps.audit.record({ type: 'user_created', userId: id, ip: context.ip ?? null, detail: { roles: roles.join(' ') }, at: now });
+    return { id, email: email.display, roles };
+  }
+
+  /**
+   * The credential check of every login (browser session and first-party
+   * app). Throws `invalid_credentials` for every kind of failure.
+   */
+  async checkCredentials(emailInput: string, password: string, context: AttemptContext = {}): Promise<UserView> {
+    // Refused before hashing: no stored password can be this long.
+    if (isPasswordTooLong(password)) throw invalidCredentials();
+    const email = parseEmail(emailInput);
+    const user = email ? await this.deps.users.findByEmail(email.normalized) : undefined;
+    if (!user) {
+      await this.deps.hasher.verify(await this.dummyHash(), normalizePassword(password));
+      await this.audit('login_failed', null, context, { reason: 'unknown_user' });
+      throw invalidCredentials();
+    }
+    await this.verifyFor(user, password, context);
+    if (user.disabledAt) {
+      await this.audit('login_failed', user.id, context, { reason: 'disabled' });
+      throw invalidCredentials();
+    }
+    await this.audit('login_succeeded', user.id, context);
+    return viewOf(user);
+  }
+
+  /**
+   * Verifies `password` for a known user under the lockout rules and upgrades
+   * an outdated hash. Throws `invalid_credentials` on failure.
+   */
+  private async verifyFor(user: User, password: string, context: AttemptContext): Promise<void> {
+    const { users, hasher, clock, lockout } = this.deps;
+    const normalized = normalizePassword(password);
+    const reserved = await users.reserveAttempt(user.id, clock.now(), lockout.maxFailures);
+    if (!reserved) {
+      // Locked: the password is not even checked, so guessing during the lock
+      // learns nothing; the dummy verification keeps the timing uniform.
+      await hasher.verify(await this.dummyHash(), normalized);
+      await this.audit('login_failed', user.id, context, { reason: 'locked' });
+      throw invalidCredentials();
+    }
+    if (!(await hasher.verify(user.passwordHash, normalized))) {
+      const now = clock.now();
+      const until = lockedUntil(now, lockout);
+      await this.audit('login_failed', user.id, context, { reason: 'wrong_password' });
+      if (await users.lockIfExhausted(user.id, lockout.maxFailures, until, now)) {
+        await this.audit('account_locked', user.id, context, { locked_until: until.toISOString(), failures: lockout.maxFailures });
+      }
+      throw invalidCredentials();
+    }
+    const now = clock.now();
+    await users.clearFailures(user.id, now);
+    if (hasher.needsRehash(user.passwordHash)) {
+      // Parameters were raised since this hash was made: upgrade it while the password is at hand.
+      await users.setPasswordHash(user.id, await hasher.hash(normalized), now, false);
+    }
+  }
+
+  /** The user behind a live login, or undefined when it no longer exists or is disabled. */
+  async activeUser(id: string): Promise<User | undefined> {
+    const user = await this.deps.users.findById(id);
+    return user && !user.disabledAt ? user : undefined;
+  }
+
+  /**
+   * Changes the password after checking the current one (under the same
+   * lockout, so a stolen session cannot guess it). Revoking other logins is
+   * the caller's next step.
+   */
+  async changePassword(userId: string, currentPassword: string, newPassword: string, context: AttemptContext = {}): Promise<void> {
+    const user = await this.activeUser(userId);
+    if (!user) throw new AppError('unauthenticated', 'The account is no longer active.');
+    checkNewPassword(newPassword, this.deps.passwordPolicy, [user.emailNormalized, user.emailNormalized.split('@')[0] ?? '']);
+    try {
+      if (isPasswordTooLong(currentPassword)) throw invalidCredentials();
+      await this.verifyFor(user, currentPassword, context);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_credentials') {
+        throw new AppError('wrong_password', 'The current password is incorrect.');
+      }
+      throw error;
+    }
+    const now = this.deps.clock.now();
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(normalizePassword(newPassword)), now, true);
+    await this.audit('password_changed', user.id, context);
+  }
+
+  /** Disables an account; revoking its logins is the caller's next step. Throws not_found for an unknown id. */
+  async disable(userId: string, context: AttemptContext & { actorId: string }): Promise<void> {
+    const now = this.deps.clock.now();
+    if (!(await this.deps.users.disable(userId, now))) throw new AppError('not_found', 'No such user.');
+    await this.audit('user_disabled', userId, context, { by: context.actorId });
+  }
+
+  async exists(userId: string): Promise<boolean> {
+    return (await this.deps.users.findById(userId)) !== undefined;
+  }
+
+  private audit(type: Parameters<AuditLog['record']>[0]['type'], userId: string | null, context: AttemptContext, detail?: Record<string, string | number>) {
+    return this.deps.audit.record({
+      type,
+      userId,
+      clientId: context.clientId ?? null,
+      ip: context.ip ?? null,
+      ...(detail ? { detail } : {}),
+      at: this.deps.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,22 @@
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  readonly id: string;
+  /** As the user typed it. */
+  readonly email: string;
+  readonly emailNormalized: string;
+  readonly passwordHash: string;
+  readonly roles: readonly Role[];
+  readonly disabledAt: Date | null;
+  readonly createdAt: Date;
+}
+
+/** What the API shows of a user. */
+export interface UserView {
+  readonly id: string;
+  readonly email: string;
+  readonly roles: readonly Role[];
+}
+
+export const viewOf = (user: Pick<User, 'id' | 'email' | 'roles'>): UserView => ({ id: user.id, email: user.email, roles: user.roles });

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AuditLog } from '../../domain/audit.js';
+import type { ClientRegistry } from '../../domain/clients/client.js';
+import type { Clock } from '../../domain/clock.js';
+import { Devices } from '../../domain/sessions/devices.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { Accounts } from '../../domain/users/accounts.js';
+import type { Config } from '../../config/index.js';
+import { adminRoutes } from '../admin/routes.js';
+import { authPlugin } from '../auth/plugin.js';
+import { meRoutes } from '../me/routes.js';
+import type { BrowserSessions } from '../session/browser-sessions.js';
+import { sessionPlugin } from '../session/plugin.js';
+import { sessionRoutes } from '../session/routes.js';
+import { loginRateLimit, signupRateLimit } from './rate-limits.js';
+import { accountRoutes } from './routes.js';
+
+export interface AccountsPluginOptions {
+  config: Config;
+  clock: Clock;
+  accounts: Accounts;
+  audit: AuditLog;
+  sessions: BrowserSessions;
+  cookieSecret: Buffer;
+  clients: ClientRegistry;
+  /** The token machinery (`app.tokens`), read per request so it may be decorated after this plugin. */
+  tokens: () => TokenServices;
+  /** Deletes expired sessions from a store that does not expire them itself (the database). */
+  sweepSessions?: (() => Promise<number>) | undefined;
+}
+
+const SWEEP_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * Accounts and browser sessions: the session cookie, the authentication hook
+ * every protected route relies on, sign-up and login, the login page, the
+ * user's own devices and the admin routes.
+ */
+export const accountsPlugin = fp(async (app: FastifyInstance, options: AccountsPluginOptions) => {
+  const { config, clock, accounts, audit, sessions } = options;
+  const rates = { perIp: config.login.ratePerMinute, perAccount: config.login.accountRatePerMinute };
+  const devices = () => new Devices({ sessions: sessions.store, tokens: options.tokens(), audit, clock });
+
+  await app.register(sessionPlugin, { sessions, cookieSecret: options.cookieSecret });
+  await app.register(authPlugin, { accounts, sessions, tokens: options.tokens, issuer: config.issuer });
+  // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
+  const limitLogin = loginRateLimit(app, rates);
+  const limitSignup = signupRateLimit(app, rates.perIp);
+  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup });
+  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin });
+  await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
+  await app.register(adminRoutes, { accounts, devices, audit, clock });
+  // The first login should not pay for computing the dummy hash.
+  await accounts.warmUp();
+
+  const sweep = options.sweepSessions;
+  if (sweep) {
+    const timer = setInterval(() => {
+      sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping expired browser sessions failed'));
+    }, SWEEP_INTERVAL_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+}, { name: 'accounts' });

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import type { ClientRegistry } from '../../domain/clients/client.js';
+import { AppError } from '../../domain/errors.js';
+import { grantScope } from '../../domain/tokens/scope.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { Accounts } from '../../domain/users/accounts.js';
+import { tokenResponseSchema } from '../oauth/schemas.js';
+import type { RateLimit } from './rate-limits.js';
+import { emailSchema, passwordSchema } from './schemas.js';
+
+export interface AccountRoutesOptions {
+  accounts: Accounts;
+  clients: ClientRegistry;
+  tokens: () => TokenServices;
+  signupEnabled: boolean;
+  limitLogin: RateLimit;
+  limitSignup: RateLimit;
+}
+
+/** Self sign-up and the first-party app's password login. */
+export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions) {
+  const { accounts, clients, limitLogin, limitSignup } = options;
+
+  app.post<{ Body: { email: string; password: string } }>(
+    '/v1/users',
+    {
+      config: { sameOrigin: true },
+      preHandler: async (request) => {
+        // Checked first, so a closed sign-up does not spend the caller's rate budget.
+        if (!options.signupEnabled) throw new AppError('signup_disabled', 'Accounts are created by an administrator.');
+        await limitSignup(request);
+      },
+      schema: {
+        body: { type: 'object', required: ['email', 'password'], additionalProperties: false, properties: { email: emailSchema, password: passwordSchema } },
+        response: { 201: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string' }, email: { type: 'string' } } } },
+      },
+    },
+    async (request, reply) => {
+      // Only these two fields: whatever else a body carries (roles…) never reaches the account.
+      const user = await accounts.register({ email: request.body.email, password: request.body.password }, { ip: request.ip });
+      return reply.code(201).header('location', '/v1/me').send({ id: user.id, email: user.email });
+    },
+  );
+
+  app.post<{ Body: { email: string; password: string; client_id: string; scope?: string } }>(
+    '/v1/auth/login',
+    {
+      preHandler: async (request) => limitLogin(request),
+      schema: {
+        body: {
+          type: 'object',
+          required: ['email', 'password', 'client_id'],
+          additionalProperties: false,
+          properties: { email: emailSchema, password: passwordSchema, client_id: { type: 'string', minLength: 1, maxLength: 128 }, scope: { type: 'string', maxLength: 1024 } },
+        },
+        response: { 200: tokenResponseSchema },
+      },
+    },
+    async (request, reply) => {
+      const { email, password, client_id: clientId, scope } = request.body;
+      // Passwords are only ever typed into the service's own apps (RFC 9700 §2.4 forbids the password grant for anyone else).
+      const client = clients.find(clientId);
+      if (!client || client.type !== 'public' || !client.firstParty) {
+        throw new AppError('unauthorized_client', 'client_id is not a first-party public client.');
+      }
+      const granted = grantScope(scope, client.scopes);
+      const user = await accounts.checkCredentials(email, password, { ip: request.ip, clientId });
+      const response = await options.tokens().startLogin({
+        userId: user.id,
+        roles: user.roles,
+        client,
+        scope: granted,
+        ip: request.ip,
+        ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
+      });
+      // RFC 6749 §5.1: token responses are never cached.
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+    },
+  );
+}

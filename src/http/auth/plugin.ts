@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../../domain/errors.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { Accounts } from '../../domain/users/accounts.js';
+import { ROLES, type Role } from '../../domain/users/user.js';
+import type { BrowserSessions } from '../session/browser-sessions.js';
+import { csrfTokenMatches, isCrossSite, isFormPost, SAFE_METHODS } from './cross-site.js';
+import type { Principal } from './principal.js';
+
+export interface AuthPluginOptions {
+  accounts: Accounts;
+  sessions: BrowserSessions;
+  /** The token side (`app.tokens`), read per request so it may be decorated after this plugin. */
+  tokens: () => TokenServices;
+  issuer: string;
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+
+/** The CSRF token of a request: the X-CSRF-Token header, or the `csrf_token` field of a server-rendered form. */
+const presentedCsrfToken = (request: FastifyRequest): unknown =>
+  request.headers['x-csrf-token'] ?? (isFormPost(request) ? (request.body as Record<string, unknown> | undefined)?.csrf_token : undefined);
+
+/**
+ * The one authentication layer. A route declares `auth` (and maybe `role`,
+ * `instantRevocation`) in its config; this preHandler resolves the principal
+ * (session cookie first, then a Bearer access token), applies the CSRF rules
+ * to cookie-authenticated requests, and throws on failure. Routes only read
+ * `request.principal`.
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: AuthPluginOptions) => {
+    const ownOrigin = new URL(options.issuer).origin;
+    // RFC 6750 §3: every 401 names the scheme and realm; error= only when a token was presented.
+    const challenge = (error?: string) => `Bearer realm="${options.issuer}"${error ? `, error="${error}"` : ''}`;
+
+    const refuseCrossSite = (request: FastifyRequest) => {
+      if (isCrossSite(request, ownOrigin)) throw new AppError('csrf_failed', 'Cross-site requests are refused.');
+    };
+
+    const sessionPrincipal = async (request: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined> => {
+      const session = options.sessions.current(request);
+      if (!session?.userId) return undefined;
+      const user = await options.accounts.activeUser(session.userId);
+      if (!user) {
+        await options.sessions.end(request, reply);
+        return undefined;
+      }
+      if (!SAFE_METHODS.has(request.method)) {
+        refuseCrossSite(request);
+        // Synchronizer token (OWASP CSRF cheat sheet): a cross-site page can make the browser send the cookie, never
+        // this header, nor read the token a server-rendered form carries in a hidden field.
+        if (!csrfTokenMatches(presentedCsrfToken(request), session.csrfToken)) {
+          throw new AppError('csrf_failed', 'The X-CSRF-Token header is missing or does not match the session.');
+        }
+      }
+      options.sessions.touch(request);
+      return { userId: user.id, roles: user.roles, sid: session.publicId, clientId: null, method: 'session' };
+    };
+
+    const bearerPrincipal = async (token: string, instantRevocation: boolean): Promise<Principal> => {
+      const tokens = options.tokens();
+      const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
+      let claims;
+      try {
+        claims = await tokens.verifyAccessToken(token);
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) throw invalid('The access token is invalid or expired.');
+        throw error;
+      }
+      if (!claims.sid) {
+        // A client-credentials token stands for a service, not a user.
+        throw new AppError('forbidden', 'This endpoint needs an access token issued to a user.', {
+          headers: { 'www-authenticate': `${challenge('insufficient_scope')}` },
+        });
+      }
+      if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
+      const roles = (claims.roles ?? []).filter((role): role is Role => (ROLES as readonly string[]).includes(role));
+      return { userId: claims.sub, roles, sid: claims.sid, clientId: claims.client_id, method: 'bearer' };
+    };
+
+    app.decorateRequest('principal', null);
+
+    app.addHook('preHandler', async (request, reply) => {
+      const config = request.routeOptions.config;
+      const unsafe = !SAFE_METHODS.has(request.method);
+      if (config.sameOrigin && unsafe) refuseCrossSite(request);
+      if (config.preSessionCsrf && unsafe && isFormPost(request)) {
+        if (!csrfTokenMatches(presentedCsrfToken(request), options.sessions.current(request)?.csrfToken)) {
+          throw new AppError('csrf_failed', 'The form has expired; load the page again.');
+        }
+      }
+      if (!config.auth) return;
+
+      let principal: Principal | undefined;
+      if (config.auth !== 'bearer') principal = await sessionPrincipal(request, reply);
+      if (!principal && config.auth !== 'session') {
+        const header = request.headers.authorization;
+        // Other schemes (Basic…) are not ours to judge here: they just do not authenticate.
+        if (header !== undefined && /^bearer /i.test(header)) {
+          const token = BEARER.exec(header)?.[1];
+          if (!token) throw new AppError('unauthenticated', 'The Authorization header is malformed.', { headers: { 'www-authenticate': challenge('invalid_token') } });
+          principal = await bearerPrincipal(token, config.instantRevocation === true);
+        }
+      }
+      if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': challenge() } });
+      if (config.role && !principal.roles.includes(config.role)) throw new AppError('forbidden', `This needs the ${config.role} role.`);
+      request.principal = principal;
+      // Answers about a signed-in user are personal: no shared cache may keep them.
+      reply.header('cache-control', 'no-store');
+    });
+  },
+  { name: 'authentication', dependencies: ['browser-sessions'] },
+);
+
+/** The principal of a route that declared `auth`; the hook guarantees it. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.');
+  return request.principal;
+}

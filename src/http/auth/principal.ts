@@ -1,0 +1,25 @@
+import type { Role } from '../../domain/users/user.js';
+
+/**
+ * Who a request is made by, whichever way it authenticated. Routes read this
+ * and nothing else: they never look at cookies or the Authorization header.
+ */
+export interface Principal {
+  readonly userId: string;
+  readonly roles: readonly Role[];
+  /** The login the request is made under: the browser session's public id, or the token's `sid` (its refresh family). */
+  readonly sid: string;
+  /** The OAuth client of a Bearer token; null for a browser session. */
+  readonly clientId: string | null;
+  readonly method: 'session' | 'bearer';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on routes that declare `auth`; null elsewhere. */
+    principal: Principal | null;
+  }
+}
+
+/** The login a principal stands for, in the device list's terms. */
+export const currentLogin = (principal: Principal) => ({ kind: principal.method === 'session' ? ('browser' as const) : ('token' as const), id: principal.sid });

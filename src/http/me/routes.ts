@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../domain/errors.js';
+import type { Devices } from '../../domain/sessions/devices.js';
+import type { Accounts } from '../../domain/users/accounts.js';
+import type { AuditLog } from '../../domain/audit.js';
+import type { Clock } from '../../domain/clock.js';
+import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.js';
+import { principalOf } from '../auth/plugin.js';
+import { currentLogin } from '../auth/principal.js';
+import type { BrowserSessions } from '../session/browser-sessions.js';
+
+export interface MeRoutesOptions {
+  accounts: Accounts;
+  devices: () => Devices;
+  sessions: BrowserSessions;
+  audit: AuditLog;
+  clock: Clock;
+  /** The realm of the Bearer challenge (RFC 6750 §3). */
+  issuer: string;
+}
+
+const deviceSchema = {
+  type: 'object',
+  required: ['id', 'kind', 'created_at', 'last_used_at', 'client_id', 'user_agent', 'ip', 'current'],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['browser', 'token'] },
+    created_at: { type: 'string', format: 'date-time' },
+    last_used_at: { type: 'string', format: 'date-time' },
+    client_id: { type: ['string', 'null'] },
+    user_agent: { type: ['string', 'null'] },
+    ip: { type: ['string', 'null'] },
+    current: { type: 'boolean' },
+  },
+} as const;
+
+// Reading your own profile is cheap and offline for a Bearer token; everything
+// that lists or changes logins also checks the token's login is still live.
+const signedIn = { auth: 'session-or-bearer', instantRevocation: true } as const;
+
+/** The signed-in user's own account: profile, devices, logout everywhere, password. */
+export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
+  const { accounts, sessions } = options;
+
+  app.get('/v1/me', { config: { auth: 'session-or-bearer' }, schema: { response: { 200: userSchema } } }, async (request) => {
+    const user = await accounts.activeUser(principalOf(request).userId);
+    if (!user) throw new AppError('unauthenticated', 'The account is no longer active.', { headers: { 'www-authenticate': `Bearer realm="${options.issuer}", error="invalid_token"` } });
+    return { id: user.id, email: user.email, roles: user.roles };
+  });
+
+  app.get(
+    '/v1/me/sessions',
+    { config: signedIn, schema: { response: { 200: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: deviceSchema } } } } } },
+    async (request) => {
+      const principal = principalOf(request);
+      const devices = await options.devices().list(principal.userId, currentLogin(principal));
+      return {
+        sessions: devices.map((device) => ({
+          id: device.id,
+          kind: device.kind,
+          created_at: device.createdAt.toISOString(),
+          last_used_at: device.lastUsedAt.toISOString(),
+          client_id: device.clientId,
+          user_agent: device.userAgent,
+          ip: device.ip,
+          current: device.current,
+        })),
+      };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/me/sessions/:id',
+    { config: signedIn, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const kind = await options.devices().end(principal.userId, request.params.id, { ip: request.ip });
+      if (!kind) throw new AppError('not_found', 'You have no such session.');
+      // Ending the session this request came with also clears its cookie.
+      if (kind === 'browser' && principal.method === 'session' && principal.sid === request.params.id) await sessions.end(request, reply);
+      return reply.code(204).send();
+    },
+  );
+
+  app.post('/v1/me/logout-all', { config: signedIn, schema: { response: { 200: revokedSchema } } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const revoked = await options.devices().revokeAll(principal.userId, 'logout_all');
+    if (principal.method === 'session') await sessions.end(request, reply);
+    await options.audit.record({
+      type: 'logout_all',
+      userId: principal.userId,
+      ip: request.ip,
+      detail: { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies },
+      at: options.clock.now(),
+    });
+    return { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies };
+  });
+
+  app.post<{ Body: { current_password: string; new_password: string } }>(
+    '/v1/me/password',
+    {
+      config: signedIn,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['current_password', 'new_password'],
+          additionalProperties: false,
+          properties: { current_password: passwordSchema, new_password: passwordSchema },
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, {
+        ip: request.ip,
+        clientId: principal.clientId,
+      });
+      // Everyone else holding the old password's logins is out; this login stays.
+      await options.devices().revokeAll(principal.userId, 'password_changed', currentLogin(principal));
+      // A privilege change: the session continues under a new id (and CSRF token), the old id is dead.
+      if (principal.method === 'session') await sessions.renew(request);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Clock } from '../../domain/clock.js';
+import { needsTouch, openSession, type BrowserSession, type SessionLifetimes } from '../../domain/sessions/browser-session.js';
+import type { BrowserSessionStore } from '../../domain/sessions/session-store.js';
+import { FRESH, fromState, toState } from './store-adapter.js';
+
+export interface CookieSettings {
+  readonly name: string;
+  readonly secure: boolean;
+}
+
+/**
+ * Everything routes and the authentication hook do with the browser session
+ * of a request. The cookie itself is @fastify/session's business.
+ */
+export class BrowserSessions {
+  constructor(
+    readonly store: BrowserSessionStore,
+    private readonly clock: Clock,
+    readonly lifetimes: SessionLifetimes,
+    readonly cookie: CookieSettings,
+  ) {}
+
+  /** The request's live session (signed in or pre-login), if it has one. */
+  current(request: FastifyRequest): BrowserSession | undefined {
+    const state = request.session?.state;
+    return state ? fromState(state) : undefined;
+  }
+
+  /**
+   * Signs the user in: the session gets a new id (whatever id the browser
+   * presented is destroyed: no session fixation) and a new CSRF token.
+   */
+  async signIn(request: FastifyRequest, userId: string): Promise<BrowserSession> {
+    await request.session.regenerate();
+    return this.install(request, openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes));
+  }
+
+  /**
+   * After a privilege change (a new password): same user and deadlines, new
+   * id and CSRF token; the old id is dead.
+   */
+  async renew(request: FastifyRequest): Promise<BrowserSession | undefined> {
+    const previous = this.current(request);
+    if (!previous?.userId) return undefined;
+    await request.session.regenerate();
+    const fresh = openSession({ userId: previous.userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes);
+    return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt });
+  }
+
+  /** The pre-login session that carries the login form's CSRF token; made when the request has none. */
+  preLogin(request: FastifyRequest): BrowserSession {
+    return this.current(request) ?? this.install(request, openSession({ userId: null, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes));
+  }
+
+  /** Slides the idle deadline (at most once per touch interval, each time a write). */
+  touch(request: FastifyRequest): void {
+    const state = request.session?.state;
+    if (!state) return;
+    const now = this.clock.now();
+    if (needsTouch(fromState(state), now, this.lifetimes)) request.session.state = { ...state, lastSeenAt: now.getTime(), ip: request.ip };
+  }
+
+  /** Ends the request's session: destroyed in the store and the cookie cleared. */
+  async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.session?.state) await request.session.destroy();
+    reply.clearCookie(this.cookie.name, { path: '/', httpOnly: true, sameSite: 'lax', secure: this.cookie.secure });
+  }
+
+  private install(request: FastifyRequest, session: BrowserSession): BrowserSession {
+    request.session.state = toState(session);
+    (request.session as unknown as Record<typeof FRESH, boolean>)[FRESH] = true;
+    return session;
+  }
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+
+const escape = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+
+// One inline stylesheet, allowed by its hash: the page has no script at all.
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
+main{max-width:22rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}
+h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:1rem 0 .25rem;font-weight:600}
+input{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;border:1px solid #767676;border-radius:4px}
+input:focus,button:focus,a:focus{outline:3px solid #1a5fb4;outline-offset:2px}
+button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;color:#fff;background:#1a5fb4;border:0;border-radius:4px;cursor:pointer}
+.error{padding:.75rem;border-left:4px solid #b3261e;background:#fdecea;color:#5f1510}`;
+
+/** CSP for the login page: nothing but this stylesheet, forms posting to this origin, no framing (clickjacking). */
+export const LOGIN_PAGE_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+} as const;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+export interface LoginFormView {
+  csrfToken: string;
+  returnTo?: string | undefined;
+  email?: string | undefined;
+  error?: string | undefined;
+}
+
+/** The sign-in form: labelled fields, autocomplete hints for password managers, the error announced to screen readers. */
+export function renderLoginForm(view: LoginFormView): string {
+  const error = view.error ? `<p class="error" id="login-error" role="alert">${escape(view.error)}</p>\n` : '';
+  const describedBy = view.error ? ' aria-describedby="login-error"' : '';
+  return page(
+    'Sign in',
+    `<h1>Sign in</h1>
+${error}<form method="post" action="/v1/session"${describedBy}>
+<input type="hidden" name="csrf_token" value="${escape(view.csrfToken)}">
+${view.returnTo ? `<input type="hidden" name="return_to" value="${escape(view.returnTo)}">\n` : ''}<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${escape(view.email ?? '')}"${view.error ? ' aria-invalid="true"' : ''} autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
+<button type="submit">Sign in</button>
+</form>`,
+  );
+}
+
+export function renderSignedIn(email: string, csrfToken: string): string {
+  return page(
+    'Signed in',
+    `<h1>Signed in</h1>
+<p>You are signed in as <strong>${escape(email)}</strong>.</p>
+<form method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="${escape(csrfToken)}">
+<button type="submit">Sign out</button>
+</form>`,
+  );
+}
+
+export function renderSignedOut(): string {
+  return page(
+    'Signed out',
+    `<h1>Signed out</h1>
+<p role="status">You are signed out.</p>
+<p><a href="/login">Sign in again</a></p>`,
+  );
+}

@@ -1,0 +1,32 @@
+import type { Config } from './config/index.js';
+import type { Clock } from './domain/clock.js';
+import type { KeySettings } from './domain/keys/key-phase.js';
+import { KeyService, type KeyLog } from './domain/keys/key-service.js';
+import { deriveSubkey } from './domain/secrets.js';
+import { PrismaSigningKeyStore } from './store/signing-key-store.js';
+import type { PrismaClient } from './store/prisma/generated/client.js';
+
+/** The key lifecycle from configuration. */
+export function keySettings(config: Pick<Config, 'keys' | 'accessToken'>): KeySettings {
+  return {
+    rotationDays: config.keys.rotationDays,
+    prepublishSeconds: config.keys.prepublishSeconds,
+    // A token signed just before retirement is accepted until exp plus the verifiers' skew tolerance.
+    retentionSeconds: config.accessToken.ttlSeconds + config.accessToken.clockSkewSeconds,
+  };
+}
+
+/** Composes the signing-key service for buildApp and the keys CLI alike (not started: the caller decides). */
+export function createKeyService(
+  config: Pick<Config, 'keys' | 'accessToken'>,
+  deps: { prisma: PrismaClient; masterKey: Buffer; clock: Clock; log: KeyLog },
+): KeyService {
+  return new KeyService({
+    store: new PrismaSigningKeyStore(deps.prisma),
+    wrapKey: deriveSubkey(deps.masterKey, 'signing-key-wrap'),
+    clock: deps.clock,
+    settings: keySettings(config),
+    log: deps.log,
+    timing: { reloadMs: config.keys.reloadSeconds * 1000 },
+  });
+}

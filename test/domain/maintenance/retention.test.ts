@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { PRUNE_TARGETS, pruneCutoffs } from '../../../src/domain/maintenance/retention.js';
+
+describe('retention rules', () => {
+  const now = new Date('2030-01-02T00:00:00.000Z');
+  const cutoffs = pruneCutoffs(now, { retentionSeconds: 86_400, clockSkewSeconds: 30 });
+
+  it('prunes sessions and denylist entries once past their deadline by the clock skew', () => {
+    expect(cutoffs.browser_sessions.toISOString()).toBe('2030-01-01T23:59:30.000Z');
+    expect(cutoffs.revoked_access_tokens.toISOString()).toBe('2030-01-01T23:59:30.000Z');
+  });
+
+  it('keeps dead login families, their tokens and codes for the retention period', () => {
+    for (const target of ['refresh_families', 'refresh_tokens', 'authorization_codes'] as const) {
+      expect(cutoffs[target].toISOString()).toBe('2030-01-01T00:00:00.000Z');
+    }
+  });
+
+  it('never prunes ahead of the clock', () => {
+    const immediate = pruneCutoffs(now, { retentionSeconds: 0, clockSkewSeconds: 0 });
+    for (const target of PRUNE_TARGETS) expect(immediate[target].getTime()).toBeLessThanOrEqual(now.getTime());
+  });
+
+  it("deletes a family's tokens before the family, so no batch cascades into thousands of rows", () => {
+    expect(PRUNE_TARGETS.indexOf('refresh_tokens')).toBeLessThan(PRUNE_TARGETS.indexOf('refresh_families'));
+  });
+});

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/domain/clock.js';
+import { startTestApp } from '../support/app.js';
+import { embeddedTarget } from '../support/databases.js';
+import { insertUser } from '../support/users.js';
+
+describe('the app wires the pruning job', () => {
+  it('runs it on PRUNE_INTERVAL_SECONDS with the injected clock and counts what it deleted', async () => {
+    const clock = new ManualClock();
+    const t = await startTestApp(embeddedTarget, { clock, env: { PRUNE_INTERVAL_SECONDS: '1' } });
+    try {
+      const db = t.app.database;
+      const userId = await insertUser(db);
+      const at = (minutes: number) => new Date(clock.now().getTime() + minutes * 60_000);
+      const insert = (idHash: string, idleMinutes: number) =>
+        db.query(
+          `INSERT INTO browser_sessions (id_hash, public_id, user_id, data, created_at, last_seen_at, idle_expires_at, expires_at)
+           VALUES ($1, $2, $3, '{}', $4, $4, $5, $6)`,
+          [idHash, randomUUID(), userId, at(-60), at(idleMinutes), at(600)],
+        );
+      // Dead by the manual clock (2030), though far in the future by the wall clock.
+      await insert('dead', -5);
+      await insert('live', 5);
+      await expect.poll(async () => (await db.query<{ id_hash: string }>('SELECT id_hash FROM browser_sessions')).map((r) => r.id_hash), { timeout: 10_000, interval: 200 }).toEqual(['live']);
+      const metrics = await t.app.inject({ url: '/metrics' });
+      expect(metrics.body).toMatch(/^pruned_rows_total\{table="browser_sessions"\} 1$/m);
+      expect(metrics.body).toMatch(/^pruning_runs_total\{outcome="pruned"\} [1-9]/m);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('LOG_REQUESTS', () => {
+  const requestLines = (logs: Record<string, unknown>[]) => logs.filter((line) => line.msg === 'incoming request' || line.msg === 'request completed');
+
+  it('logs each request when it arrives and when it is answered, by default', async () => {
+    const t = await startTestApp(embeddedTarget);
+    try {
+      await t.app.inject({ url: '/healthz' });
+      expect(requestLines(t.logs).map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('leaves request lines out when false, and still logs what goes wrong', async () => {
+    const t = await startTestApp(embeddedTarget, { env: { LOG_REQUESTS: 'false' } });
+    try {
+      await t.app.inject({ url: '/healthz' });
+      await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=password' });
+      expect(requestLines(t.logs)).toEqual([]);
+      expect(t.logs.filter((line) => line.msg === 'request rejected')).toHaveLength(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
