@@ -1,9 +1,9 @@
-import { MIGRATIONS_DIR } from '../app.js';
+import { MIGRATIONS_DIR } from '../composition/database.js';
 import { loadConfig } from '../config/index.js';
 import { systemClock } from '../domain/clock.js';
 import { signingKeyStatus, type SigningKeyStatus } from '../domain/keys/key-phase.js';
 import { createLogger } from '../http/logger.js';
-import { createKeyService, keySettings } from '../signing-keys.js';
+import { createKeyService, keySettings } from '../composition/keys.js';
 import { loadMasterKey } from '../store/master-key.js';
 import { applyMigrations, readMigrations } from '../store/migrations.js';
 import { openDatabase } from '../store/open-database.js';

@@ -1,4 +1,4 @@
-import { MIGRATIONS_DIR } from '../app.js';
+import { MIGRATIONS_DIR } from '../composition/database.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase } from '../store/open-database.js';
 import { applyMigrations, readMigrations } from '../store/migrations.js';

@@ -1,5 +1,5 @@
-import { buildAccountUseCases } from '../accounts-container.js';
-import { MIGRATIONS_DIR } from '../app.js';
+import { buildAccountUseCases } from '../composition/accounts.js';
+import { MIGRATIONS_DIR } from '../composition/database.js';
 import { loadConfig } from '../config/index.js';
 import { systemClock } from '../domain/clock.js';
 import { isAppError } from '../domain/errors.js';

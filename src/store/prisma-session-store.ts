@@ -22,7 +22,7 @@ const toSession = (row: SessionRow): BrowserSession => ({
 /**
  * Browser sessions in the database (the default store). The primary key is
  * the hash of the session id, so a copy of the table cannot be replayed as
- * cookies. Expired rows are invisible at once and deleted by `sweep`.
+ * cookies. Expired rows are invisible at once and deleted by the pruning job.
  */
 export class PrismaSessionStore implements BrowserSessionStore {
   constructor(
@@ -88,13 +88,6 @@ export class PrismaSessionStore implements BrowserSessionStore {
     const { count } = await this.prisma.browserSession.deleteMany({
       where: { userId, ...this.liveWhere(this.clock.now()), ...(exceptPublicId ? { publicId: { not: exceptPublicId } } : {}) },
     });
-    return count;
-  }
-
-  /** Deletes rows past either deadline; answers how many. */
-  async sweep(): Promise<number> {
-    const now = this.clock.now();
-    const { count } = await this.prisma.browserSession.deleteMany({ where: { OR: [{ idleExpiresAt: { lte: now } }, { expiresAt: { lte: now } }] } });
     return count;
   }
 }

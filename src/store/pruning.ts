@@ -19,20 +19,30 @@ const STATEMENTS: Record<PruneTarget, readonly string[]> = {
     counted(`DELETE FROM browser_sessions WHERE id_hash IN (
       SELECT id_hash FROM browser_sessions WHERE idle_expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
+  // The window is the first $2 dead families in deadline order. Tokens go first, a batch at a time; a family
+  // goes once its window holds no token of it any more, so the window moves on and no batch rescans the families
+  // already emptied, and no single delete cascades into the thousands of tokens a long-lived family collects.
   refresh_tokens: [
     counted(`DELETE FROM refresh_tokens WHERE token_hash IN (
-      SELECT t.token_hash FROM refresh_families f JOIN refresh_tokens t ON t.family_id = f.id
-      WHERE f.expires_at <= $1 LIMIT $2 FOR UPDATE OF t SKIP LOCKED)`),
+      SELECT t.token_hash FROM refresh_tokens t
+      WHERE t.family_id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
+      LIMIT $2 FOR UPDATE SKIP LOCKED)`),
     counted(`DELETE FROM refresh_tokens WHERE token_hash IN (
-      SELECT t.token_hash FROM refresh_families f JOIN refresh_tokens t ON t.family_id = f.id
-      WHERE f.revoked_at <= $1 LIMIT $2 FOR UPDATE OF t SKIP LOCKED)`),
+      SELECT t.token_hash FROM refresh_tokens t
+      WHERE t.family_id IN (SELECT id FROM refresh_families WHERE revoked_at <= $1 ORDER BY revoked_at LIMIT $2)
+      LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
-  // The families' tokens went in the step before; ON DELETE CASCADE takes any a rotation added since.
   refresh_families: [
     counted(`DELETE FROM refresh_families WHERE id IN (
-      SELECT id FROM refresh_families WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+      SELECT f.id FROM refresh_families f
+      WHERE f.id IN (SELECT id FROM refresh_families WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)
+        AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+      FOR UPDATE SKIP LOCKED)`),
     counted(`DELETE FROM refresh_families WHERE id IN (
-      SELECT id FROM refresh_families WHERE revoked_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+      SELECT f.id FROM refresh_families f
+      WHERE f.id IN (SELECT id FROM refresh_families WHERE revoked_at <= $1 ORDER BY revoked_at LIMIT $2)
+        AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = f.id)
+      FOR UPDATE SKIP LOCKED)`),
   ],
   authorization_codes: [
     counted(`DELETE FROM authorization_codes WHERE code_hash IN (

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, MIGRATIONS_DIR } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { MIGRATIONS_DIR } from '../../src/composition/database.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { applyMigrations, readMigrations } from '../../src/store/migrations.js';

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SERVER_ENTRY, freePort, spawnService, waitFor } from '../support/process.js';
 
+const STARTUP_BOUND_MS = 40_000;
+
 // These tests run the compiled service as an operator would; `npm test` builds it first.
 describe('the service process', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'idsvc-process-'));
@@ -13,9 +15,11 @@ describe('the service process', () => {
     expect(existsSync(SERVER_ENTRY), `${SERVER_ENTRY} is missing: run npm run build`).toBe(true);
   });
 
-  it('starts on the embedded default, persists its data, and exits 0 on SIGTERM', async () => {
+  it('starts on the embedded default, persists its data, and exits 0 on SIGTERM', { timeout: 120_000 }, async () => {
     const first = spawnService({ DATA_DIR: dataDir }, await freePort());
-    await waitFor(`${first.url}/readyz`);
+    // A first start creates the database (PGlite's initdb): about 3 s on an idle machine, far more
+    // while the rest of the suite loads both cores, hence the generous bound here.
+    await waitFor(`${first.url}/readyz`, 200, STARTUP_BOUND_MS);
     expect(first.output()).toContain('applied database migrations');
     expect(first.output()).toContain(`listening on ${first.url}`);
     first.child.kill('SIGTERM');
@@ -25,7 +29,7 @@ describe('the service process', () => {
 
     // The second start finds the migrated database on disk.
     const second = spawnService({ DATA_DIR: dataDir }, await freePort());
-    await waitFor(`${second.url}/readyz`);
+    await waitFor(`${second.url}/readyz`, 200, STARTUP_BOUND_MS);
     expect(second.output()).not.toContain('applied database migrations');
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/app.js';
+import { MIGRATIONS_DIR } from '../../src/composition/database.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { PruneStore } from '../../src/domain/maintenance/prune-store.js';
@@ -172,6 +172,18 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     expect(batches.filter((b) => b.target === 'refresh_tokens').every((b) => b.rows <= 2)).toBe(true);
     const tokens = await db.query<{ family_id: string; n: number }>('SELECT family_id::text, count(*)::int AS n FROM refresh_tokens GROUP BY family_id');
     expect(Object.fromEntries(tokens.map((row) => [row.family_id, row.n]))).toEqual({ [live]: 6, [recentlyExpired]: 2, [recentlyRevoked]: 1, [idle]: 1 });
+  });
+
+  it('takes a long-lived dead family apart in batches: its tokens a batch at a time, then the family', async () => {
+    const family = await insert.family({ expiresIn: -RETENTION - MINUTE, generation: 24 });
+
+    const report = await pruner(10).runOnce();
+
+    expect(report).toMatchObject({ refresh_tokens: 25, refresh_families: 1 });
+    const rounds = batches.filter((b) => b.target.startsWith('refresh_'));
+    expect(rounds.filter((b) => b.target === 'refresh_tokens').map((b) => b.rows)).toEqual([10, 10, 5, 0]);
+    expect(rounds.every((b) => b.rows <= 10)).toBe(true);
+    expect(await ids(db, 'SELECT id::text AS id FROM refresh_families')).not.toContain(family);
   });
 
   it('deletes authorization codes after the retention and denylist entries once their token is past exp and skew', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR } from '../../src/app.js';
+import { MIGRATIONS_DIR } from '../../src/composition/database.js';
 import { loadConfig } from '../../src/config/index.js';
 import { openDatabase, type OpenDatabase } from '../../src/store/open-database.js';
 import { applyMigrations, pendingMigrations, readMigrations } from '../../src/store/migrations.js';

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, MIGRATIONS_DIR } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { MIGRATIONS_DIR } from '../../src/composition/database.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import type { KeyService } from '../../src/domain/keys/key-service.js';
-import { createKeyService } from '../../src/signing-keys.js';
+import { createKeyService } from '../../src/composition/keys.js';
 import { loadMasterKey } from '../../src/store/master-key.js';
 import { applyMigrations, readMigrations } from '../../src/store/migrations.js';
 import { openDatabase, type OpenDatabase } from '../../src/store/open-database.js';

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Writable } from 'node:stream';
-import { buildApp, MIGRATIONS_DIR } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
+import { MIGRATIONS_DIR } from '../../src/composition/database.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { openDatabase } from '../../src/store/open-database.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { PruneStore } from './prune-store.js';
-import { PRUNE_TARGETS, pruneCutoffs, type PruneTarget, type RetentionSettings } from './retention.js';
+import { PRUNE_STEPS, PRUNE_TARGETS, pruneCutoffs, type PruneTarget, type RetentionSettings } from './retention.js';
 
 /** The log calls the pruner makes (pino's shape). */
 export interface PruneLog {
@@ -18,7 +18,7 @@ export interface PrunerOptions {
   intervalMs: number;
   /** Pause between batches, so a large backlog drains without monopolising the database. */
   pauseMs?: number;
-  /** Bounds one run; what is left waits for the next run. */
+  /** Bounds one run (rounds per step); what is left waits for the next run. */
   maxBatchesPerTarget?: number;
   log: PruneLog;
   onPruned?: (target: PruneTarget, rows: number) => void;
@@ -77,12 +77,19 @@ export class Pruner {
     const cutoffs = pruneCutoffs(clock.now(), retention);
     const outcome = await store.exclusive(async (batch) => {
       const deleted = Object.fromEntries(PRUNE_TARGETS.map((target) => [target, 0])) as Record<PruneTarget, number>;
-      for (const target of PRUNE_TARGETS) {
+      for (const step of PRUNE_STEPS) {
         for (let round = 0; round < maxBatchesPerTarget && !this.#stopped; round += 1) {
-          const rows = await batch(target, cutoffs[target], batchSize);
-          deleted[target] += rows;
-          if (rows > 0) onPruned?.(target, rows);
-          if (rows < batchSize) break;
+          let total = 0;
+          let full = false;
+          for (const target of step) {
+            const rows = await batch(target, cutoffs[target], batchSize);
+            deleted[target] += rows;
+            total += rows;
+            full ||= rows >= batchSize;
+            if (rows > 0) onPruned?.(target, rows);
+          }
+          // A short batch means the target is done; targets that take turns are done when a round finds nothing.
+          if (step.length === 1 ? !full : total === 0) break;
           if (pauseMs > 0) await sleep(pauseMs);
         }
       }

@@ -4,17 +4,22 @@
  * a rule here may keep a row longer than needed but never delete a live one.
  */
 
-/** The kinds of rows the pruning job deletes, in the order it deletes them. */
-export const PRUNE_TARGETS = [
-  'browser_sessions',
-  /** Refresh tokens of dead families, before the families, so no single batch cascades into thousands of rows. */
-  'refresh_tokens',
-  'refresh_families',
-  'authorization_codes',
-  'revoked_access_tokens',
-] as const;
+/** The kinds of rows the pruning job deletes. */
+export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'revoked_access_tokens'] as const;
 
 export type PruneTarget = (typeof PRUNE_TARGETS)[number];
+
+/**
+ * The order of work. Targets grouped together take turns, a batch each: a
+ * dead family's tokens go before the family, so no single delete cascades into
+ * the thousands of tokens a long-lived family collects.
+ */
+export const PRUNE_STEPS: readonly (readonly PruneTarget[])[] = [
+  ['browser_sessions'],
+  ['refresh_tokens', 'refresh_families'],
+  ['authorization_codes'],
+  ['revoked_access_tokens'],
+];
 
 export interface RetentionSettings {
   /**

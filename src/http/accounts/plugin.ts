@@ -24,13 +24,8 @@ export interface AccountsPluginOptions {
   sessions: BrowserSessions;
   cookieSecret: Buffer;
   clients: ClientRegistry;
-  /** The token machinery (`app.tokens`), read per request so it may be decorated after this plugin. */
-  tokens: () => TokenServices;
-  /** Deletes expired sessions from a store that does not expire them itself (the database). */
-  sweepSessions?: (() => Promise<number>) | undefined;
+  tokens: TokenServices;
 }
-
-const SWEEP_INTERVAL_MS = 15 * 60_000;
 
 /**
  * Accounts and browser sessions: the session cookie, the authentication hook
@@ -40,7 +35,7 @@ const SWEEP_INTERVAL_MS = 15 * 60_000;
 export const accountsPlugin = fp(async (app: FastifyInstance, options: AccountsPluginOptions) => {
   const { config, clock, accounts, audit, sessions } = options;
   const rates = { perIp: config.login.ratePerMinute, perAccount: config.login.accountRatePerMinute };
-  const devices = () => new Devices({ sessions: sessions.store, tokens: options.tokens(), audit, clock });
+  const devices = new Devices({ sessions: sessions.store, tokens: options.tokens, audit, clock });
 
   await app.register(sessionPlugin, { sessions, cookieSecret: options.cookieSecret });
   await app.register(authPlugin, { accounts, sessions, tokens: options.tokens, issuer: config.issuer });
@@ -53,13 +48,4 @@ export const accountsPlugin = fp(async (app: FastifyInstance, options: AccountsP
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   // The first login should not pay for computing the dummy hash.
   await accounts.warmUp();
-
-  const sweep = options.sweepSessions;
-  if (sweep) {
-    const timer = setInterval(() => {
-      sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping expired browser sessions failed'));
-    }, SWEEP_INTERVAL_MS);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
 }, { name: 'accounts' });

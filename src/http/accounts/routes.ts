@@ -11,7 +11,7 @@ import { emailSchema, passwordSchema } from './schemas.js';
 export interface AccountRoutesOptions {
   accounts: Accounts;
   clients: ClientRegistry;
-  tokens: () => TokenServices;
+  tokens: TokenServices;
   signupEnabled: boolean;
   limitLogin: RateLimit;
   limitSignup: RateLimit;
@@ -65,7 +65,7 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
       }
       const granted = grantScope(scope, client.scopes);
       const user = await accounts.checkCredentials(email, password, { ip: request.ip, clientId });
-      const response = await options.tokens().startLogin({
+      const response = await options.tokens.startLogin({
         userId: user.id,
         roles: user.roles,
         client,

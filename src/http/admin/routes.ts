@@ -9,7 +9,7 @@ import { principalOf } from '../auth/plugin.js';
 
 export interface AdminRoutesOptions {
   accounts: Accounts;
-  devices: () => Devices;
+  devices: Devices;
   audit: AuditLog;
   clock: Clock;
 }
@@ -25,7 +25,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     async (request) => {
       const principal = principalOf(request);
       if (!(await options.accounts.exists(request.params.id))) throw new AppError('not_found', 'No such user.');
-      const revoked = await options.devices().revokeAll(request.params.id, 'admin_revoked');
+      const revoked = await options.devices.revokeAll(request.params.id, 'admin_revoked');
       await options.audit.record({
         type: 'user_revoked',
         userId: request.params.id,
@@ -44,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       const principal = principalOf(request);
       await options.accounts.disable(request.params.id, { ip: request.ip, actorId: principal.userId });
       // Disabled first, so no login can start between the revocation and the flag.
-      const revoked = await options.devices().revokeAll(request.params.id, 'user_disabled');
+      const revoked = await options.devices.revokeAll(request.params.id, 'user_disabled');
       return { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies };
     },
   );

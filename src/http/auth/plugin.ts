@@ -12,7 +12,7 @@ export interface AuthPluginOptions {
   accounts: Accounts;
   sessions: BrowserSessions;
   /** The token side (`app.tokens`), read per request so it may be decorated after this plugin. */
-  tokens: () => TokenServices;
+  tokens: TokenServices;
   issuer: string;
 }
 
@@ -60,7 +60,7 @@ export const authPlugin = fp(
     };
 
     const bearerPrincipal = async (token: string, instantRevocation: boolean): Promise<Principal> => {
-      const tokens = options.tokens();
+      const { tokens } = options;
       const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
       let claims;
       try {

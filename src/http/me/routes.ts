@@ -11,7 +11,7 @@ import type { BrowserSessions } from '../session/browser-sessions.js';
 
 export interface MeRoutesOptions {
   accounts: Accounts;
-  devices: () => Devices;
+  devices: Devices;
   sessions: BrowserSessions;
   audit: AuditLog;
   clock: Clock;
@@ -53,7 +53,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
     { config: signedIn, schema: { response: { 200: { type: 'object', required: ['sessions'], properties: { sessions: { type: 'array', items: deviceSchema } } } } } },
     async (request) => {
       const principal = principalOf(request);
-      const devices = await options.devices().list(principal.userId, currentLogin(principal));
+      const devices = await options.devices.list(principal.userId, currentLogin(principal));
       return {
         sessions: devices.map((device) => ({
           id: device.id,
@@ -74,7 +74,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
     { config: signedIn, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const kind = await options.devices().end(principal.userId, request.params.id, { ip: request.ip });
+      const kind = await options.devices.end(principal.userId, request.params.id, { ip: request.ip });
       if (!kind) throw new AppError('not_found', 'You have no such session.');
       // Ending the session this request came with also clears its cookie.
       if (kind === 'browser' && principal.method === 'session' && principal.sid === request.params.id) await sessions.end(request, reply);
@@ -84,7 +84,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
 
   app.post('/v1/me/logout-all', { config: signedIn, schema: { response: { 200: revokedSchema } } }, async (request, reply) => {
     const principal = principalOf(request);
-    const revoked = await options.devices().revokeAll(principal.userId, 'logout_all');
+    const revoked = await options.devices.revokeAll(principal.userId, 'logout_all');
     if (principal.method === 'session') await sessions.end(request, reply);
     await options.audit.record({
       type: 'logout_all',
@@ -116,7 +116,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
         clientId: principal.clientId,
       });
       // Everyone else holding the old password's logins is out; this login stays.
-      await options.devices().revokeAll(principal.userId, 'password_changed', currentLogin(principal));
+      await options.devices.revokeAll(principal.userId, 'password_changed', currentLogin(principal));
       // A privilege change: the session continues under a new id (and CSRF token), the old id is dead.
       if (principal.method === 'session') await sessions.renew(request);
       return reply.code(204).send();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRUNE_TARGETS, pruneCutoffs } from '../../../src/domain/maintenance/retention.js';
+import { PRUNE_STEPS, PRUNE_TARGETS, pruneCutoffs } from '../../../src/domain/maintenance/retention.js';
 
 describe('retention rules', () => {
   const now = new Date('2030-01-02T00:00:00.000Z');
@@ -21,7 +21,8 @@ describe('retention rules', () => {
     for (const target of PRUNE_TARGETS) expect(immediate[target].getTime()).toBeLessThanOrEqual(now.getTime());
   });
 
-  it("deletes a family's tokens before the family, so no batch cascades into thousands of rows", () => {
-    expect(PRUNE_TARGETS.indexOf('refresh_tokens')).toBeLessThan(PRUNE_TARGETS.indexOf('refresh_families'));
+  it("takes a family's tokens before the family, in turns, and covers every target once", () => {
+    expect(PRUNE_STEPS).toContainEqual(['refresh_tokens', 'refresh_families']);
+    expect(PRUNE_STEPS.flat().sort()).toEqual([...PRUNE_TARGETS].sort());
   });
 });

@@ -6,7 +6,7 @@ import type { Client } from '../../../src/domain/clients/client.js';
 import { clientRegistry } from '../../../src/domain/clients/client.js';
 import { createTokenDomain, type TokenDomain } from '../../../src/domain/tokens/token-domain.js';
 import type { TokenResponse } from '../../../src/domain/tokens/token-response.js';
-import { MIGRATIONS_DIR } from '../../../src/app.js';
+import { MIGRATIONS_DIR } from '../../../src/composition/database.js';
 import { openDatabase, type OpenDatabase } from '../../../src/store/open-database.js';
 import { applyMigrations, readMigrations } from '../../../src/store/migrations.js';
 import { PostgresRefreshStore } from '../../../src/store/refresh-store.js';

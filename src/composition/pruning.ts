@@ -1,9 +1,9 @@
-import type { Config } from './config/index.js';
-import type { Clock } from './domain/clock.js';
-import { Pruner, type PruneLog } from './domain/maintenance/pruner.js';
-import type { PruneTarget } from './domain/maintenance/retention.js';
-import type { DatabaseHandle } from './store/database.js';
-import { PostgresPruneStore } from './store/pruning.js';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../domain/clock.js';
+import { Pruner, type PruneLog } from '../domain/maintenance/pruner.js';
+import type { PruneTarget } from '../domain/maintenance/retention.js';
+import type { DatabaseHandle } from '../store/database.js';
+import { PostgresPruneStore } from '../store/pruning.js';
 
 /** The pruning job from configuration (not started: buildApp starts it once the app is ready). */
 export function createPruner(

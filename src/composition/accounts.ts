@@ -1,16 +1,16 @@
 import type { Redis } from 'ioredis';
-import type { Config } from './config/index.js';
-import type { Clock } from './domain/clock.js';
-import { deriveSubkey } from './domain/secrets.js';
-import type { BrowserSessionStore } from './domain/sessions/session-store.js';
-import { Accounts } from './domain/users/accounts.js';
-import { Argon2PasswordHasher } from './crypto/argon2-password-hasher.js';
-import { BrowserSessions } from './http/session/browser-sessions.js';
-import { PrismaAuditLog } from './store/prisma-audit-log.js';
-import { PrismaSessionStore } from './store/prisma-session-store.js';
-import type { PrismaClient } from './store/prisma/generated/client.js';
-import { PrismaUserStore } from './store/prisma-user-store.js';
-import { RedisSessionStore } from './store/redis-session-store.js';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../domain/clock.js';
+import { deriveSubkey } from '../domain/secrets.js';
+import type { BrowserSessionStore } from '../domain/sessions/session-store.js';
+import { Accounts } from '../domain/users/accounts.js';
+import { Argon2PasswordHasher } from '../crypto/argon2-password-hasher.js';
+import { BrowserSessions } from '../http/session/browser-sessions.js';
+import { PrismaAuditLog } from '../store/prisma-audit-log.js';
+import { PrismaSessionStore } from '../store/prisma-session-store.js';
+import type { PrismaClient } from '../store/prisma/generated/client.js';
+import { PrismaUserStore } from '../store/prisma-user-store.js';
+import { RedisSessionStore } from '../store/redis-session-store.js';
 
 export interface AccountsWiring {
   config: Config;
@@ -27,7 +27,7 @@ export interface AccountsWiring {
 export function buildAccounts({ config, clock, prisma, redis, masterKey }: AccountsWiring) {
   const { accounts, audit } = buildAccountUseCases({ config, clock, prisma });
   const lifetimes = config.session;
-  const sessionStore: BrowserSessionStore & { sweep?: () => Promise<number> } = redis
+  const sessionStore: BrowserSessionStore = redis
     ? new RedisSessionStore(redis, clock, lifetimes)
     : new PrismaSessionStore(prisma, clock, lifetimes);
   const secure = new URL(config.issuer).protocol === 'https:';

@@ -1,10 +1,10 @@
-import type { Config } from './config/index.js';
-import type { Clock } from './domain/clock.js';
-import type { KeySettings } from './domain/keys/key-phase.js';
-import { KeyService, type KeyLog } from './domain/keys/key-service.js';
-import { deriveSubkey } from './domain/secrets.js';
-import { PrismaSigningKeyStore } from './store/signing-key-store.js';
-import type { PrismaClient } from './store/prisma/generated/client.js';
+import type { Config } from '../config/index.js';
+import type { Clock } from '../domain/clock.js';
+import type { KeySettings } from '../domain/keys/key-phase.js';
+import { KeyService, type KeyLog } from '../domain/keys/key-service.js';
+import { deriveSubkey } from '../domain/secrets.js';
+import { PrismaSigningKeyStore } from '../store/signing-key-store.js';
+import type { PrismaClient } from '../store/prisma/generated/client.js';
 
 /** The key lifecycle from configuration. */
 export function keySettings(config: Pick<Config, 'keys' | 'accessToken'>): KeySettings {

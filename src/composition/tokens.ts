@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/index.js';
+import type { ClientRegistry } from '../domain/clients/client.js';
+import type { Clock } from '../domain/clock.js';
+import type { KeyRing } from '../domain/keys/key-ring.js';
+import { deriveSubkey } from '../domain/secrets.js';
+import { createTokenDomain } from '../domain/tokens/token-domain.js';
+import { tokenMetrics } from '../http/oauth/token-metrics.js';
+import { PostgresAccessTokenDenylist } from '../store/access-token-denylist.js';
+import type { DatabaseHandle } from '../store/database.js';
+import { PostgresRefreshStore } from '../store/refresh-store.js';
+
+export interface TokensWiring {
+  config: Config;
+  clock: Clock;
+  database: DatabaseHandle;
+  keys: KeyRing;
+  clients: ClientRegistry;
+  masterKey: Buffer;
+  metrics: Registry;
+  log: Pick<Logger, 'warn'>;
+}
+
+/** The token use-cases on their PostgreSQL stores, with their events counted and reuse logged. */
+export function buildTokens({ config, clock, database, keys, clients, masterKey, metrics, log }: TokensWiring) {
+  const counters = tokenMetrics(metrics);
+  const domain = createTokenDomain({
+    keys,
+    store: new PostgresRefreshStore(database),
+    denylist: new PostgresAccessTokenDenylist(database),
+    clients,
+    clock,
+    accessToken: { issuer: config.issuer, ...config.accessToken },
+    lifetimes: config.refresh,
+    successorKey: deriveSubkey(masterKey, 'refresh-successor'),
+    events: {
+      graceReplay: counters.graceReplay,
+      reuseDetected: (familyId) => {
+        counters.reuseDetected();
+        log.warn({ familyId }, 'refresh token reuse detected: family revoked');
+      },
+    },
+  });
+  return { ...domain, onIssued: counters.issued };
+}
