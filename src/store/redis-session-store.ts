@@ -1,32 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
-import { idleExpiresAt, isSessionLive, type BrowserSession, type SessionLifetimes } from '../domain/sessions/browser-session.js';
+import {
+  fromSessionRecord,
+  idleExpiresAt,
+  isSessionLive,
+  toSessionRecord,
+  type BrowserSession,
+  type SessionLifetimes,
+  type SessionRecord,
+} from '../domain/sessions/browser-session.js';
 import type { BrowserSessionStore } from '../domain/sessions/session-store.js';
-
-interface StoredSession {
-  publicId: string;
-  userId: string | null;
-  csrfToken: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  userAgent: string | null;
-  ip: string | null;
-}
-
-const toStored = (session: BrowserSession): StoredSession => ({
-  ...session,
-  createdAt: session.createdAt.getTime(),
-  lastSeenAt: session.lastSeenAt.getTime(),
-  expiresAt: session.expiresAt.getTime(),
-});
-
-const fromStored = (stored: StoredSession): BrowserSession => ({
-  ...stored,
-  createdAt: new Date(stored.createdAt),
-  lastSeenAt: new Date(stored.lastSeenAt),
-  expiresAt: new Date(stored.expiresAt),
-});
 
 /**
  * Browser sessions in Redis, shared by every replica. A small store of our
@@ -56,7 +39,7 @@ export class RedisSessionStore implements BrowserSessionStore {
 
   private live(raw: string | null): BrowserSession | undefined {
     if (!raw) return undefined;
-    const session = fromStored(JSON.parse(raw) as StoredSession);
+    const session = fromSessionRecord(JSON.parse(raw) as SessionRecord);
     return isSessionLive(session, this.clock.now(), this.lifetimes) ? session : undefined;
   }
 
@@ -65,7 +48,7 @@ export class RedisSessionStore implements BrowserSessionStore {
   }
 
   async insert(idHash: string, session: BrowserSession): Promise<void> {
-    const multi = this.redis.multi().set(this.sessionKey(idHash), JSON.stringify(toStored(session)), 'PX', this.ttlMs(session));
+    const multi = this.redis.multi().set(this.sessionKey(idHash), JSON.stringify(toSessionRecord(session)), 'PX', this.ttlMs(session));
     if (session.userId) {
       const userKey = this.userKey(session.userId);
       // Every session in the index dies within one absolute lifetime from now.
@@ -75,13 +58,13 @@ export class RedisSessionStore implements BrowserSessionStore {
   }
 
   async update(idHash: string, session: BrowserSession): Promise<void> {
-    await this.redis.set(this.sessionKey(idHash), JSON.stringify(toStored(session)), 'PX', this.ttlMs(session), 'XX');
+    await this.redis.set(this.sessionKey(idHash), JSON.stringify(toSessionRecord(session)), 'PX', this.ttlMs(session), 'XX');
   }
 
   async destroy(idHash: string): Promise<void> {
     const key = this.sessionKey(idHash);
     const raw = await this.redis.get(key);
-    const userId = raw ? (JSON.parse(raw) as StoredSession).userId : null;
+    const userId = raw ? (JSON.parse(raw) as SessionRecord).userId : null;
     const multi = this.redis.multi().del(key);
     if (userId) multi.srem(this.userKey(userId), idHash);
     await multi.exec();

@@ -19,6 +19,27 @@ export interface BrowserSession {
   readonly ip: string | null;
 }
 
+/** The JSON-safe form of a session (instants as epoch milliseconds), as Redis and the session cookie's state carry it. */
+export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt'> & {
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly expiresAt: number;
+};
+
+export const toSessionRecord = (session: BrowserSession): SessionRecord => ({
+  ...session,
+  createdAt: session.createdAt.getTime(),
+  lastSeenAt: session.lastSeenAt.getTime(),
+  expiresAt: session.expiresAt.getTime(),
+});
+
+export const fromSessionRecord = (record: SessionRecord): BrowserSession => ({
+  ...record,
+  createdAt: new Date(record.createdAt),
+  lastSeenAt: new Date(record.lastSeenAt),
+  expiresAt: new Date(record.expiresAt),
+});
+
 export interface SessionLifetimes {
   /** Sliding: a session unused this long is dead. */
   readonly idleSeconds: number;

@@ -1,8 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.js';
-import { needsTouch, openSession, type BrowserSession, type SessionLifetimes } from '../../domain/sessions/browser-session.js';
+import {
+  fromSessionRecord,
+  needsTouch,
+  openSession,
+  toSessionRecord,
+  type BrowserSession,
+  type SessionLifetimes,
+} from '../../domain/sessions/browser-session.js';
 import type { BrowserSessionStore } from '../../domain/sessions/session-store.js';
-import { FRESH, fromState, toState } from './store-adapter.js';
+import { FRESH } from './store-adapter.js';
 
 export interface CookieSettings {
   readonly name: string;
@@ -24,7 +31,7 @@ export class BrowserSessions {
   /** The request's live session (signed in or pre-login), if it has one. */
   current(request: FastifyRequest): BrowserSession | undefined {
     const state = request.session?.state;
-    return state ? fromState(state) : undefined;
+    return state ? fromSessionRecord(state) : undefined;
   }
 
   /**
@@ -58,7 +65,7 @@ export class BrowserSessions {
     const state = request.session?.state;
     if (!state) return;
     const now = this.clock.now();
-    if (needsTouch(fromState(state), now, this.lifetimes)) request.session.state = { ...state, lastSeenAt: now.getTime(), ip: request.ip };
+    if (needsTouch(fromSessionRecord(state), now, this.lifetimes)) request.session.state = { ...state, lastSeenAt: now.getTime(), ip: request.ip };
   }
 
   /** Ends the request's session: destroyed in the store and the cookie cleared. */
@@ -68,7 +75,7 @@ export class BrowserSessions {
   }
 
   private install(request: FastifyRequest, session: BrowserSession): BrowserSession {
-    request.session.state = toState(session);
+    request.session.state = toSessionRecord(session);
     (request.session as unknown as Record<typeof FRESH, boolean>)[FRESH] = true;
     return session;
   }

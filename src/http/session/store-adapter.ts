@@ -1,40 +1,16 @@
 import type * as Fastify from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import type { BrowserSession } from '../../domain/sessions/browser-session.js';
+import { fromSessionRecord, toSessionRecord, type BrowserSession, type SessionRecord } from '../../domain/sessions/browser-session.js';
 import type { BrowserSessionStore } from '../../domain/sessions/session-store.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from '../../domain/tokens/opaque-token.js';
 
-/** The session as @fastify/session carries it on `request.session.state` (JSON-safe). */
-export interface SessionState {
-  publicId: string;
-  userId: string | null;
-  csrfToken: string;
-  createdAt: number;
-  lastSeenAt: number;
-  expiresAt: number;
-  userAgent: string | null;
-  ip: string | null;
-}
-
 declare module 'fastify' {
   interface Session {
-    state?: SessionState;
+    /** The session as @fastify/session carries it (JSON-safe). */
+    state?: SessionRecord;
   }
 }
 
-export const toState = (session: BrowserSession): SessionState => ({
-  ...session,
-  createdAt: session.createdAt.getTime(),
-  lastSeenAt: session.lastSeenAt.getTime(),
-  expiresAt: session.expiresAt.getTime(),
-});
-
-export const fromState = (state: SessionState): BrowserSession => ({
-  ...state,
-  createdAt: new Date(state.createdAt),
-  lastSeenAt: new Date(state.lastSeenAt),
-  expiresAt: new Date(state.expiresAt),
-});
 
 /**
  * Marks a session object whose id is new, so the first save inserts it; every
@@ -56,14 +32,14 @@ export function fastifySessionStore(store: BrowserSessionStore) {
     get(sessionId: string, callback: (error: unknown, session?: Fastify.Session | null) => void) {
       if (!looksLikeOpaqueToken(sessionId)) return callback(null, null);
       store.get(hashOpaqueToken(sessionId)).then(
-        (session) => callback(null, session ? ({ state: toState(session) } as Fastify.Session) : null),
+        (session) => callback(null, session ? ({ state: toSessionRecord(session) } as Fastify.Session) : null),
         (error: unknown) => callback(unavailable(error)),
       );
     },
     set(sessionId: string, session: Fastify.Session & { [FRESH]?: boolean }, callback: Callback) {
       // A session without state is the empty one regenerate() makes before we fill it: nothing to keep yet.
       if (!session.state) return callback();
-      const record = fromState(session.state);
+      const record = fromSessionRecord(session.state);
       const write = session[FRESH] ? store.insert(hashOpaqueToken(sessionId), record) : store.update(hashOpaqueToken(sessionId), record);
       write.then(
         () => {
