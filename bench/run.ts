@@ -154,7 +154,7 @@ async function runBench(args: BenchArgs): Promise<number> {
         ['signing', fmtInt(ceilings.signing.reqPerSec), formatMs(ceilings.signing.p50Ms), formatMs(ceilings.signing.p99Ms), cpu(ceilings.signing.cpuUsPerRequest), 'same route + one ES256 SignJWT'],
         ['verification', fmtInt(ceilings.verification.reqPerSec), formatMs(ceilings.verification.p50Ms), formatMs(ceilings.verification.p99Ms), cpu(ceilings.verification.cpuUsPerRequest), 'same route + one ES256 jwtVerify'],
         ['argon2', fmtInt(ceilings.argon2.opsPerSec), formatMs(ceilings.argon2.p50Ms), formatMs(ceilings.argon2.p99Ms), '–', `argon2id verify, ${ceilings.argon2.parameters.memoryCost} KiB t=${ceilings.argon2.parameters.timeCost} p=${ceilings.argon2.parameters.parallelism}, ${ceilings.argon2.concurrency} at a time`],
-        ['database', fmtInt(ceilings.database.opsPerSec), formatMs(ceilings.database.p50Ms), formatMs(ceilings.database.p99Ms), '–', `rotation CTE via pg, pool ${ceilings.database.poolSize}, ${ceilings.database.concurrency} callers`],
+        ['database', fmtInt(ceilings.database.opsPerSec), formatMs(ceilings.database.p50Ms), formatMs(ceilings.database.p99Ms), '–', `rotation CTE via pg, pool ${ceilings.database.poolSize}, ${ceilings.database.concurrency} callers; PostgreSQL CPU ${fmtInt(ceilings.database.postgresCpuUsPerOp)} µs/op`],
       ]
     : undefined;
 

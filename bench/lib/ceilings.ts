@@ -7,7 +7,7 @@ import { hashOpaqueToken, newOpaqueToken } from '../../src/domain/tokens/opaque-
 import { openPostgres } from '../../src/store/postgres.js';
 import { PostgresRefreshStore } from '../../src/store/refresh-store.js';
 import { spawnTracked, stopChild } from './children.js';
-import { drive, type LoadResult, type LoadSettings } from './load.js';
+import { drive, postgresCpu, postgresCpuSince, type LoadResult, type LoadSettings } from './load.js';
 import { PROJECT_ROOT } from './paths.js';
 import { insertUsers, mintFamilies } from './postgres.js';
 
@@ -24,13 +24,19 @@ export interface Ceilings {
   signing: LoadResult;
   verification: LoadResult;
   argon2: OpsResult & { concurrency: number; parameters: Argon2Parameters };
-  database: OpsResult & { concurrency: number; poolSize: number };
+  database: OpsResult & { concurrency: number; poolSize: number; postgresCpuUsPerOp: number };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 /** Runs `concurrency` loops of `op` for a warm-up and then `seconds`; per-operation latency and throughput. */
-export async function measureOps(op: (worker: number) => Promise<boolean>, concurrency: number, seconds: number, warmupSeconds: number): Promise<OpsResult> {
+export async function measureOps(
+  op: (worker: number) => Promise<boolean>,
+  concurrency: number,
+  seconds: number,
+  warmupSeconds: number,
+  onMeasureStart?: () => void,
+): Promise<OpsResult> {
   const loop = async (until: number, latencies?: number[]) => {
     let errors = 0;
     await Promise.all(
@@ -47,6 +53,7 @@ export async function measureOps(op: (worker: number) => Promise<boolean>, concu
   };
   if (warmupSeconds > 0) await loop(performance.now() + warmupSeconds * 1000);
   const latencies: number[] = [];
+  onMeasureStart?.();
   const started = performance.now();
   const errors = await loop(started + seconds * 1000, latencies);
   const elapsed = (performance.now() - started) / 1000;
@@ -112,6 +119,7 @@ export async function databaseCeiling(url: string, poolSize: number, concurrency
   const store = new PostgresRefreshStore(handle);
   const chains = tokens.map(hashOpaqueToken);
   try {
+    let postgresBefore = new Map<number, number>();
     const result = await measureOps(
       async (worker) => {
         // Each caller owns one chain, so no two calls ever present the same token.
@@ -126,8 +134,10 @@ export async function databaseCeiling(url: string, poolSize: number, concurrency
       concurrency,
       seconds,
       warmupSeconds,
+      () => (postgresBefore = postgresCpu()),
     );
-    return { ...result, concurrency, poolSize };
+    const postgresCpuUsPerOp = (postgresCpuSince(postgresBefore) * 1e6) / Math.max(1, result.total);
+    return { ...result, concurrency, poolSize, postgresCpuUsPerOp };
   } finally {
     await handle.close();
   }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { sampleRss } from './service.js';
@@ -34,6 +34,8 @@ export interface LoadResult {
   /** CPU time `pid` spent per completed request (µs), and the cores it kept busy on average. */
   cpuUsPerRequest?: number;
   cpuCores?: number;
+  /** CPU time all PostgreSQL processes spent per request (µs). */
+  postgresCpuUsPerRequest?: number;
 }
 
 /** Drives one request shape at a URL with autocannon's programmatic API; warm-up requests are not counted. */
@@ -68,8 +70,10 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
   // Let the JIT and the connection pools settle first; those requests are not counted.
   if (settings.warmupSec > 0) await autocannon({ ...options, duration: settings.warmupSec });
   const cpuBefore = pid === undefined ? undefined : cpuSeconds(pid);
+  const databaseBefore = postgresCpu();
   const result = await autocannon(options);
   const cpuAfter = pid === undefined ? undefined : cpuSeconds(pid);
+  const databaseSeconds = postgresCpuSince(databaseBefore);
   const peakRssMb = rss?.stop();
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
@@ -86,7 +90,30 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
     ...(cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
       ? {}
       : { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1e6) / result.requests.total, cpuCores: (cpuAfter - cpuBefore) / result.duration }),
+    ...(result.requests.total === 0 ? {} : { postgresCpuUsPerRequest: (databaseSeconds * 1e6) / result.requests.total }),
   };
+}
+
+/** CPU time of each PostgreSQL process on the machine (other users of the server count too: a figure for a quiet machine). */
+export function postgresCpu(): Map<number, number> {
+  const seconds = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      seconds.set(Number(entry), cpuSeconds(Number(entry)) ?? 0);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return seconds;
+}
+
+/** CPU seconds PostgreSQL spent between two samples (a backend that started in between counts whole; one that ended is lost). */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpu()) total += Math.max(0, seconds - (before.get(pid) ?? 0));
+  return total;
 }
 
 const CLOCK_TICKS = 100;

@@ -25,7 +25,9 @@ export interface ScenarioOutcome {
 const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-export const formatMs = (value: number | undefined) => (value === undefined ? '–' : value < 10 ? fmt(value, 2) : value < 100 ? fmt(value, 1) : fmt(value, 0));
+/** autocannon's latencies are whole milliseconds: 0 means under one. */
+export const formatMs = (value: number | undefined) =>
+  value === undefined ? '–' : value === 0 ? '<1' : value < 10 ? fmt(value, 2) : value < 100 ? fmt(value, 1) : fmt(value, 0);
 
 /** A plain text table: first row is the header; columns after the first are right-aligned. */
 export function table(rows: string[][]): string {
@@ -37,15 +39,17 @@ export function table(rows: string[][]): string {
 /** The same table as Markdown, for the README. */
 export function markdownTable(rows: string[][]): string {
   const [header = [], ...body] = rows;
-  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  // Right-align the columns that hold figures only.
+  const numeric = header.map((_, i) => i > 0 && body.every((row) => /^[<≥]?[\d.,–-]*$/.test(row[i] ?? '')));
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (numeric[i] ? '---:' : '---')).join(' | ')} |`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
 export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU µs/req', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU µs/req', 'PG CPU µs/req', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
   for (const o of outcomes) {
     const name = `${o.id} ${o.name}${o.connections ? ` (c=${o.connections})` : ''}`;
     if (o.status !== 'ok') {
-      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, '', '', '', '', '', '', '', '']);
+      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const targets = o.targets.length === 0 ? '' : o.targets.map((t) => `${t.met ? 'ok' : 'MISSED'} ${t.label}`).join('; ');
@@ -56,6 +60,7 @@ export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
       formatMs(o.result?.p99Ms),
       o.result ? String(o.result.non2xx + o.result.errors + o.result.timeouts) : '–',
       o.result?.cpuUsPerRequest === undefined ? '–' : fmt(o.result.cpuUsPerRequest),
+      o.result?.postgresCpuUsPerRequest === undefined ? '–' : fmt(o.result.postgresCpuUsPerRequest),
       o.result?.peakRssMb === undefined ? '–' : fmt(o.result.peakRssMb),
       o.ceiling ? `${o.ceiling.name} ${fmt(o.ceiling.value)}` : '–',
       o.ratio === undefined ? '–' : fmt(o.ratio, 2),
