@@ -47,11 +47,11 @@ describe('log redaction', () => {
     const t = await startTestApp(embeddedTarget);
     try {
       await t.app.inject({
-        url: '/healthz?code=SECRETCODE&state=abc',
+        url: '/v1/me?code=SECRETCODE&state=abc',
         headers: { authorization: 'Bearer SECRETBEARER', cookie: '__Host-sid=SECRETSID' },
       });
       const text = t.logText();
-      expect(text).toContain('"url":"/healthz"');
+      expect(text).toContain('"url":"/v1/me"');
       expect(text).not.toMatch(/SECRETCODE|SECRETBEARER|SECRETSID/);
     } finally {
       await t.close();

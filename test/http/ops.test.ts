@@ -52,7 +52,7 @@ describe.each(databaseTargets)('operations and errors on $name', (target) => {
   });
 
   it('ignores X-Forwarded-For unless a proxy is trusted, so clients cannot pick their own IP', async () => {
-    const response = await t.app.inject({ url: '/healthz', headers: { 'x-forwarded-for': '203.0.113.99' } });
+    const response = await t.app.inject({ url: '/no-such-route', headers: { 'x-forwarded-for': '203.0.113.99' } });
     const line = t.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === response.headers['x-request-id']);
     expect((line?.req as { ip?: string }).ip).toBe('127.0.0.1');
   });

@@ -38,8 +38,20 @@ describe('LOG_REQUESTS', () => {
   it('logs each request when it arrives and when it is answered, by default', async () => {
     const t = await startTestApp(embeddedTarget);
     try {
-      await t.app.inject({ url: '/healthz' });
+      await t.app.inject({ url: '/v1/me' });
       expect(requestLines(t.logs).map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('never logs request lines for probes, metrics, keys and metadata', async () => {
+    const t = await startTestApp(embeddedTarget);
+    try {
+      for (const url of ['/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server']) {
+        expect((await t.app.inject({ url })).statusCode).toBe(200);
+      }
+      expect(requestLines(t.logs)).toEqual([]);
     } finally {
       await t.close();
     }
@@ -48,7 +60,7 @@ describe('LOG_REQUESTS', () => {
   it('leaves request lines out when false, and still logs what goes wrong', async () => {
     const t = await startTestApp(embeddedTarget, { env: { LOG_REQUESTS: 'false' } });
     try {
-      await t.app.inject({ url: '/healthz' });
+      await t.app.inject({ url: '/login' });
       await t.app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=password' });
       expect(requestLines(t.logs)).toEqual([]);
       expect(t.logs.filter((line) => line.msg === 'request rejected')).toHaveLength(1);

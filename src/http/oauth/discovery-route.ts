@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_AUTH_METHODS } from '../../domain/clients/authenticate.js';
+import { QUIET_ROUTE } from '../quiet-route.js';
 
 export interface DiscoveryOptions {
   issuer: string;
@@ -30,6 +31,6 @@ export async function discoveryRoutes(app: FastifyInstance, options: DiscoveryOp
   const body = JSON.stringify(authorizationServerMetadata(options));
   const cacheControl = `public, max-age=${options.maxAgeSeconds}`;
   for (const url of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
-    app.get(url, async (_request, reply) => reply.header('cache-control', cacheControl).type('application/json; charset=utf-8').send(body));
+    app.get(url, QUIET_ROUTE, async (_request, reply) => reply.header('cache-control', cacheControl).type('application/json; charset=utf-8').send(body));
   }
 }

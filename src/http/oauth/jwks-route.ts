@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../../domain/keys/key-ring.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
+import { QUIET_ROUTE } from '../quiet-route.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,6 +39,7 @@ export async function jwksRoute(app: FastifyInstance, options: JwksRouteOptions)
   app.get(
     '/.well-known/jwks.json',
     {
+      ...QUIET_ROUTE,
       schema: {
         response: {
           200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: jwk } } },

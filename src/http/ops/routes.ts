@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
+import { QUIET_ROUTE } from '../quiet-route.js';
 
 export interface OpsOptions {
   /** Resolves when the database answers; rejects otherwise. */
@@ -10,9 +11,9 @@ export interface OpsOptions {
 }
 
 export async function opsRoutes(app: FastifyInstance, options: OpsOptions) {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', QUIET_ROUTE, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async () => {
+  app.get('/readyz', QUIET_ROUTE, async () => {
     if (options.isDraining()) throw new AppError('unavailable', 'The service is shutting down.');
     try {
       await withTimeout(options.checkDatabase(), options.readinessTimeoutMs);
@@ -22,7 +23,7 @@ export async function opsRoutes(app: FastifyInstance, options: OpsOptions) {
     return { status: 'ready' };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', QUIET_ROUTE, async (_request, reply) => {
     reply.type(app.metrics.contentType);
     return app.metrics.metrics();
   });
