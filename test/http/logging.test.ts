@@ -32,6 +32,16 @@ describe('log redaction', () => {
     expect(line.match(/\[redacted\]/g)?.length).toBe(7);
   });
 
+  it('redacts at any depth and inside arrays, without touching the logged object', () => {
+    const sink = capture();
+    const logger = createLogger('info', sink.stream);
+    const logged = { a: { b: { c: { d: { Password: 'SECRETDEEP' } } } }, list: [{ refresh_token: 'SECRETLIST' }, 'plain'] };
+    logger.info(logged);
+    expect(sink.text()).not.toMatch(/SECRET/);
+    expect(sink.text()).toContain('plain');
+    expect(logged.a.b.c.d.Password).toBe('SECRETDEEP');
+  });
+
   it('redacts authorization, cookie and set-cookie headers', () => {
     const sink = capture();
     const logger = createLogger('info', sink.stream);
