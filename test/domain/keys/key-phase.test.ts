@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { activeKey, signingKeyPhase, signingKeyStatus, type KeySettings } from '../../../src/domain/keys/key-phase.js';
-import type { SigningKeyRecord } from '../../../src/domain/keys/signing-key.js';
+import { activeKey, signingKeyPhase, signingKeyStatus } from '../../../src/domain/keys/key-phase.js';
+import { DAY, keyRecord as key, keySettings as settings } from '../../support/signing-key-records.js';
 
-const settings: KeySettings = { rotationDays: 30, prepublishSeconds: 3600, retentionSeconds: 930 };
-const DAY = 86_400;
-
-function key(kid: string, fields: Partial<SigningKeyRecord> & { activatesAt: Date }): SigningKeyRecord {
-  return {
-    kid,
-    publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
-    privateKeyEnc: new Uint8Array(),
-    createdAt: fields.activatesAt,
-    retiredAt: null,
-    compromisedAt: null,
-    ...fields,
-  };
-}
 
 describe('signingKeyPhase', () => {
   it('walks a rotation: published → active → retired → removed, one signer at every instant', () => {

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import type { KeySettings } from '../../../src/domain/keys/key-phase.js';
 import { planRotation, rotationDue } from '../../../src/domain/keys/rotation.js';
-import type { SigningKeyRecord } from '../../../src/domain/keys/signing-key.js';
+import { DAY, keyRecord as key, keySettings as settings } from '../../support/signing-key-records.js';
 
-const settings: KeySettings = { rotationDays: 30, prepublishSeconds: 3600, retentionSeconds: 930 };
-const DAY = 86_400;
 const at = (clock: ManualClock, seconds: number) => new Date(clock.now().getTime() + seconds * 1000);
-
-function key(kid: string, fields: Partial<SigningKeyRecord> & { activatesAt: Date }): SigningKeyRecord {
-  return {
-    kid,
-    publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
-    privateKeyEnc: new Uint8Array(),
-    createdAt: fields.activatesAt,
-    retiredAt: null,
-    compromisedAt: null,
-    ...fields,
-  };
-}
 
 describe('rotationDue', () => {
   it('falls due prepublishSeconds before the active key has signed for rotationDays', () => {
