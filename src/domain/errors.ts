@@ -16,11 +16,9 @@ export const errorCatalog = {
   signup_disabled: { status: 403, title: 'Self sign-up is disabled' },
   wrong_password: { status: 403, title: 'Current password is incorrect' },
   not_found: { status: 404, title: 'Not found' },
-  method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  account_locked: { status: 423, title: 'Account temporarily locked' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
@@ -31,8 +29,6 @@ export const errorCatalog = {
   unauthorized_client: { status: 400, title: 'Unauthorized client' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   invalid_scope: { status: 400, title: 'Invalid scope' },
-  unsupported_token_type: { status: 400, title: 'Unsupported token type' },
-  access_denied: { status: 403, title: 'Access denied' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
