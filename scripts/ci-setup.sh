@@ -7,6 +7,8 @@ set -euo pipefail
 # (never `npx playwright install`, which downloads a browser build of its own).
 if [ ! -x /usr/bin/chromium ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq chromium >/dev/null
+  # A mirror outage must not fail the run: the browser test then skips, saying why.
+  if ! { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; then
+    echo "ci-setup: could not install chromium; the browser test will be skipped"
+  fi
 fi
