@@ -107,7 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onReady', async () => pruner.start());
   app.addHook('onClose', async () => pruner.stop());
 
-  const tokens = buildTokens({ config, clock, database: database.handle, keys, clients, masterKey, metrics: app.metrics, log: logger });
+  const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger });
   app.decorate('tokens', tokens.services);
 
   // Registers the authentication hook, so it runs before every route registered after it.

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
-import type { ClientRegistry } from '../domain/clients/client.js';
 import type { Clock } from '../domain/clock.js';
 import type { KeyRing } from '../domain/keys/key-ring.js';
 import { deriveSubkey } from '../domain/secrets.js';
@@ -16,20 +15,18 @@ export interface TokensWiring {
   clock: Clock;
   database: DatabaseHandle;
   keys: KeyRing;
-  clients: ClientRegistry;
   masterKey: Buffer;
   metrics: Registry;
   log: Pick<Logger, 'warn'>;
 }
 
 /** The token use-cases on their PostgreSQL stores, with their events counted and reuse logged. */
-export function buildTokens({ config, clock, database, keys, clients, masterKey, metrics, log }: TokensWiring) {
+export function buildTokens({ config, clock, database, keys, masterKey, metrics, log }: TokensWiring) {
   const counters = tokenMetrics(metrics);
   const domain = createTokenDomain({
     keys,
     store: new PostgresRefreshStore(database),
     denylist: new PostgresAccessTokenDenylist(database),
-    clients,
     clock,
     accessToken: { issuer: config.issuer, ...config.accessToken },
     lifetimes: config.refresh,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClientRegistry } from '../clients/client.js';
+import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { AccessTokens, type AccessTokenSettings } from './access-tokens.js';
@@ -13,13 +13,11 @@ import { idleCutoff, isFamilyLive, type FamilyLifetimes } from './refresh-family
 import type { RefreshStore } from './refresh-store.js';
 import { revokeToken } from './revocation.js';
 import type { TokenServices } from './token-services.js';
-import type { Client } from '../clients/client.js';
 
 export interface TokenDomainDeps {
   readonly keys: KeyRing;
   readonly store: RefreshStore;
   readonly denylist: AccessTokenDenylist;
-  readonly clients: ClientRegistry;
   readonly clock: Clock;
   readonly accessToken: AccessTokenSettings;
   readonly lifetimes: FamilyLifetimes & { readonly familyTtlSeconds: number };

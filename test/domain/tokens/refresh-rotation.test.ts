@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../../src/config/index.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { Client } from '../../../src/domain/clients/client.js';
-import { clientRegistry } from '../../../src/domain/clients/client.js';
 import { createTokenDomain, type TokenDomain } from '../../../src/domain/tokens/token-domain.js';
 import type { TokenResponse } from '../../../src/domain/tokens/token-response.js';
 import { MIGRATIONS_DIR } from '../../../src/composition/database.js';
@@ -55,7 +54,6 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
       keys: memoryKeyRing(),
       store: new PostgresRefreshStore(db.handle),
       denylist: new PostgresAccessTokenDenylist(db.handle),
-      clients: clientRegistry([mobile, web]),
       clock,
       accessToken: { issuer: 'http://localhost', ttlSeconds: 900, clockSkewSeconds: 0, audience: 'api' },
       lifetimes: { graceSeconds: 10, idleTtlSeconds: 3600, familyTtlSeconds: 86400 },
