@@ -36,7 +36,6 @@ export interface IntrospectionDeps {
 const INACTIVE = { active: false } as const;
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
-
 /** Answers for access tokens (verified offline, then checked for revocation) and refresh tokens. */
 export async function introspect(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
   if (looksLikeJwt(token)) return introspectAccessToken(deps, token);
