@@ -9,8 +9,12 @@ export type PresentedClient =
 
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
 
-// One answer for every failure, so a caller cannot tell an unknown client from a wrong secret.
-const failed = () => new AppError('invalid_client', 'Client authentication failed.', { headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' } });
+/**
+ * RFC 6749 §5.2 invalid_client: 401 with a Basic challenge. The same answer
+ * for every failure, so a caller cannot tell an unknown client from a wrong secret.
+ */
+export const clientAuthenticationFailed = (detail = 'Client authentication failed.') =>
+  new AppError('invalid_client', detail, { headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' } });
 
 /**
  * Confidential clients must prove their secret; public clients must not send
@@ -18,12 +22,12 @@ const failed = () => new AppError('invalid_client', 'Client authentication faile
  */
 export function authenticateClient(presented: PresentedClient, registry: ClientRegistry, hasher: SecretHasher): Client {
   const client = registry.find(presented.clientId);
-  if (!client) throw failed();
+  if (!client) throw clientAuthenticationFailed();
   if (client.type === 'public') {
-    if (presented.method !== 'none') throw failed();
+    if (presented.method !== 'none') throw clientAuthenticationFailed();
     return client;
   }
-  if (presented.method === 'none' || !client.secretHash) throw failed();
-  if (!hasher.matches(presented.secret, client.secretHash)) throw failed();
+  if (presented.method === 'none' || !client.secretHash) throw clientAuthenticationFailed();
+  if (!hasher.matches(presented.secret, client.secretHash)) throw clientAuthenticationFailed();
   return client;
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import type { PresentedClient } from '../../domain/clients/authenticate.js';
+import { clientAuthenticationFailed, type PresentedClient } from '../../domain/clients/authenticate.js';
 
 type OAuthBody = Readonly<Record<string, string | undefined>>;
 
@@ -18,7 +18,7 @@ export function presentedClient(request: FastifyRequest): PresentedClient {
     return { method: 'client_secret_basic', ...basic };
   }
   if (!body.client_id) {
-    throw new AppError('invalid_client', 'Client authentication failed.', { headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' } });
+    throw clientAuthenticationFailed();
   }
   if (body.client_secret !== undefined) return { method: 'client_secret_post', clientId: body.client_id, secret: body.client_secret };
   return { method: 'none', clientId: body.client_id };
