@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../domain/errors.js';
+import { clientAuthenticationFailed } from '../../domain/clients/authenticate.js';
 import { formBody } from './schemas.js';
 import { requireFormBody } from './form-only.js';
 import type { OAuthRouteDeps } from './plugin.js';
@@ -34,14 +34,12 @@ export async function introspectRoute(app: FastifyInstance, { introspect, authen
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const client = authenticate(request);
       if (client.type !== 'confidential') {
-        throw new AppError('invalid_client', 'Only confidential clients may introspect tokens.', {
-          headers: { 'www-authenticate': 'Basic realm="identity", charset="UTF-8"' },
-        });
+        throw clientAuthenticationFailed('Only confidential clients may introspect tokens.');
       }
-      return reply.header('cache-control', 'no-store').send(await introspect(request.body.token));
+      return introspect(request.body.token);
     },
   );
 }

@@ -17,8 +17,14 @@ export interface OAuthRouteDeps {
 
 /** The OAuth surface: token, revocation, introspection and discovery. */
 export async function oauthPlugin(app: FastifyInstance, options: OAuthRouteDeps & { discovery: Omit<DiscoveryOptions, 'grantTypes'> }) {
-  await app.register(tokenRoute, options);
-  await app.register(revokeRoute, options);
-  await app.register(introspectRoute, options);
+  await app.register(async (endpoints) => {
+    // RFC 6749 §5.1: answers that carry or describe tokens are never cached, errors included.
+    endpoints.addHook('onRequest', async (_request, reply) => {
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    });
+    await endpoints.register(tokenRoute, options);
+    await endpoints.register(revokeRoute, options);
+    await endpoints.register(introspectRoute, options);
+  });
   await app.register(discoveryRoutes, { ...options.discovery, grantTypes: Object.keys(options.grants) });
 }

@@ -14,7 +14,7 @@ export async function tokenRoute(app: FastifyInstance, { grants, authenticate, o
       preValidation: requireFormBody,
       schema: { body: formBody(['grant_type']), response: { 200: tokenResponseSchema } },
     },
-    async (request, reply) => {
+    async (request) => {
       const client = authenticate(request);
       const grantType = request.body.grant_type as GrantType;
       const grant = (grants as GrantTable)[grantType];
@@ -27,8 +27,7 @@ export async function tokenRoute(app: FastifyInstance, { grants, authenticate, o
         userAgent: request.headers['user-agent'] ?? null,
       });
       onIssued(grantType);
-      // RFC 6749 §5.1: responses carrying tokens must not be cached.
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+      return response;
     },
   );
 }
