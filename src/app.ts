@@ -58,8 +58,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const hasher = secretHasher();
   const clients = clientRegistry(loadClientsFile(config.clientsFile, hasher.hash));
   const masterKey = loadMasterKey(config, logger);
-  const secure = new URL(config.issuer).protocol === 'https:';
-  if (secure && config.trustProxy === false) {
+  if (config.httpsIssuer && config.trustProxy === false) {
     logger.warn('ISSUER is https but TRUST_PROXY is false: behind a TLS-terminating proxy no session cookie will be set');
   }
 
@@ -91,7 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Security headers on every answer; an API needs no CSP source at all (the login page sets its own).
   await app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
-    hsts: secure ? { maxAge: 31536000, includeSubDomains: true } : false,
+    hsts: config.httpsIssuer ? { maxAge: 31536000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
   // Limits are per route (login, sign-up); counts live in Redis when there is one, so replicas share them.

@@ -30,8 +30,7 @@ export function buildAccounts({ config, clock, prisma, redis, masterKey }: Accou
   const sessionStore: BrowserSessionStore = redis
     ? new RedisSessionStore(redis, clock, lifetimes)
     : new PrismaSessionStore(prisma, clock, lifetimes);
-  const secure = new URL(config.issuer).protocol === 'https:';
-  const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: secure ? '__Host-sid' : 'sid', secure });
+  const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
   return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
 }
 

@@ -3,6 +3,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
+  /** The issuer is https: cookies are Secure with the __Host- prefix, HSTS is sent. */
+  readonly httpsIssuer: boolean;
   readonly database: { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number } | { readonly kind: 'embedded'; readonly dataDir: string };
   readonly databaseTimeoutMs: number;
   readonly dataDir: string;

@@ -36,11 +36,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port: number = v.PORT;
   const dataDir = path.resolve(v.DATA_DIR as string);
   const databaseUrl: string | undefined = v.DATABASE_URL;
+  const issuer = ((v.ISSUER as string | undefined) ?? `http://localhost:${port}`).replace(/\/+$/, '');
 
   const config: Config = {
     port,
     host: v.HOST,
-    issuer: ((v.ISSUER as string | undefined) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    issuer,
+    httpsIssuer: issuer.startsWith('https://'),
     database: databaseUrl
       ? { kind: 'postgres', url: databaseUrl, poolSize: v.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
   it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {
     expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
     expect(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer).toBe('https://id.example.com');
+    expect(loadConfig({ ISSUER: 'https://id.example.com/' }).httpsIssuer).toBe(true);
+    expect(loadConfig({}).httpsIssuer).toBe(false);
   });
 
   it('selects PostgreSQL when DATABASE_URL is set', () => {
