@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
-import { ROLES, type Role } from '../../domain/users/user.js';
+import { ROLES, type Role, type User } from '../../domain/users/user.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { csrfTokenMatches, isCrossSite, isFormPost, SAFE_METHODS } from './cross-site.js';
 import type { Principal } from './principal.js';
@@ -11,7 +11,6 @@ import type { Principal } from './principal.js';
 export interface AuthPluginOptions {
   accounts: Accounts;
   sessions: BrowserSessions;
-  /** The token side (`app.tokens`), read per request so it may be decorated after this plugin. */
   tokens: TokenServices;
   issuer: string;
 }
@@ -56,6 +55,7 @@ export const authPlugin = fp(
         }
       }
       options.sessions.touch(request);
+      request.authenticatedUser = user;
       return { userId: user.id, roles: user.roles, sid: session.publicId, clientId: null, method: 'session' };
     };
 
@@ -81,6 +81,7 @@ export const authPlugin = fp(
     };
 
     app.decorateRequest('principal', null);
+    app.decorateRequest('authenticatedUser', null);
 
     app.addHook('preHandler', async (request, reply) => {
       const config = request.routeOptions.config;
@@ -113,6 +114,15 @@ export const authPlugin = fp(
   },
   { name: 'authentication', dependencies: ['browser-sessions'] },
 );
+
+/**
+ * The active account behind the principal: the one the hook loaded for a
+ * session, else read once (a Bearer token carries no profile). Undefined when
+ * it no longer exists or was disabled.
+ */
+export async function activeUserOf(request: FastifyRequest, accounts: Accounts): Promise<User | undefined> {
+  return request.authenticatedUser ?? (await accounts.activeUser(principalOf(request).userId));
+}
 
 /** The principal of a route that declared `auth`; the hook guarantees it. */
 export function principalOf(request: FastifyRequest): Principal {

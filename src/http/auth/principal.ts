@@ -1,4 +1,4 @@
-import type { Role } from '../../domain/users/user.js';
+import type { Role, User } from '../../domain/users/user.js';
 
 /**
  * Who a request is made by, whichever way it authenticated. Routes read this
@@ -18,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook on routes that declare `auth`; null elsewhere. */
     principal: Principal | null;
+    /** The account the authentication hook already loaded (session logins), so a route need not read it again. */
+    authenticatedUser: User | null;
   }
 }
 

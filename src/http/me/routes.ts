@@ -5,7 +5,7 @@ import type { Accounts } from '../../domain/users/accounts.js';
 import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
 import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.js';
-import { principalOf } from '../auth/plugin.js';
+import { activeUserOf, principalOf } from '../auth/plugin.js';
 import { currentLogin } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 
@@ -43,7 +43,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
   const { accounts, sessions } = options;
 
   app.get('/v1/me', { config: { auth: 'session-or-bearer' }, schema: { response: { 200: userSchema } } }, async (request) => {
-    const user = await accounts.activeUser(principalOf(request).userId);
+    const user = await activeUserOf(request, accounts);
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.', { headers: { 'www-authenticate': `Bearer realm="${options.issuer}", error="invalid_token"` } });
     return { id: user.id, email: user.email, roles: user.roles };
   });

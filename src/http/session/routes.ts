@@ -8,7 +8,7 @@ import type { Accounts } from '../../domain/users/accounts.js';
 import type { UserView } from '../../domain/users/user.js';
 import type { RateLimit } from '../accounts/rate-limits.js';
 import { emailSchema, passwordSchema, sessionSchema } from '../accounts/schemas.js';
-import { principalOf } from '../auth/plugin.js';
+import { activeUserOf, principalOf } from '../auth/plugin.js';
 import { isFormPost } from '../auth/cross-site.js';
 import { toAppError } from '../errors/to-app-error.js';
 import type { BrowserSessions } from './browser-sessions.js';
@@ -128,9 +128,8 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   );
 
   app.get('/v1/session', { config: { auth: 'session' }, schema: { response: { 200: sessionSchema } } }, async (request) => {
-    const principal = principalOf(request);
     const session = sessions.current(request);
-    const user = await accounts.activeUser(principal.userId);
+    const user = await activeUserOf(request, accounts);
     if (!session || !user) throw new AppError('unauthenticated', 'Sign in first.');
     return view(user, session);
   });
