@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/index.js';
@@ -16,7 +15,7 @@ import { secretHasher } from './domain/clients/secret.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import type { TokenServices } from './domain/tokens/token-services.js';
 import { accountsPlugin } from './http/accounts/plugin.js';
-import { keyAdminRoutes } from './http/admin/key-routes.js';
+import { authPlugin } from './http/auth/plugin.js';
 import { errorsPlugin } from './http/errors/plugin.js';
 import { createFastify } from './http/fastify.js';
 import { createLogger } from './http/logger.js';
@@ -27,6 +26,7 @@ import { oauthPlugin } from './http/oauth/plugin.js';
 import { metricsPlugin } from './http/ops/metrics.js';
 import { pruningMetrics } from './http/ops/pruning-metrics.js';
 import { opsRoutes } from './http/ops/routes.js';
+import { securityHeadersPlugin } from './http/security-headers.js';
 import type { DatabaseHandle } from './store/database.js';
 import { loadMasterKey } from './store/master-key.js';
 import { openRedis } from './store/redis.js';
@@ -88,7 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(metricsPlugin);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
   // Security headers on every answer; an API needs no CSP source at all (the login page sets its own).
-  await app.register(helmet, {
+  await app.register(securityHeadersPlugin, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
     hsts: config.httpsIssuer ? { maxAge: 31536000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'same-site' },
@@ -109,15 +109,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger });
   app.decorate('tokens', tokens.services);
 
-  // Registers the authentication hook, so it runs before every route registered after it.
   const accounts = buildAccounts({ config, clock, prisma: database.prisma, redis, masterKey });
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services });
+  // The authentication preHandler, for every route registered after it that declares `auth`.
+  await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);
   registerKeyMetrics(app.metrics, keys);
   await app.register(jwksRoute, { keyRing: keys, maxAgeSeconds: config.keys.jwksMaxAgeSeconds });
-  await app.register(keyAdminRoutes, { keys });
   await app.register(oauthPlugin, {
     grants: tokens.grants,
     introspect: tokens.introspect,

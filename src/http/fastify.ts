@@ -50,11 +50,13 @@ export function createFastify(config: Config, logger: Logger): FastifyInstance {
     draining = true;
   });
   app.decorate('isDraining', () => draining);
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback-style hooks here and in the other every-request plugins: an async hook costs a promise per request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // While draining, each answer closes its keep-alive connection, so clients reconnect
     // through the load balancer (to a ready replica) instead of reusing a socket that is about to go.
     if (draining) reply.header('connection', 'close');
+    done();
   });
   return app;
 }

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import fp from 'fastify-plugin';
 import type { AuditLog } from '../../domain/audit.js';
 import type { ClientRegistry } from '../../domain/clients/client.js';
 import type { Clock } from '../../domain/clock.js';
@@ -7,8 +6,9 @@ import { Devices } from '../../domain/sessions/devices.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
+import type { KeyService } from '../../domain/keys/key-service.js';
+import { keyAdminRoutes } from '../admin/key-routes.js';
 import { adminRoutes } from '../admin/routes.js';
-import { authPlugin } from '../auth/plugin.js';
 import { meRoutes } from '../me/routes.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
@@ -25,20 +25,21 @@ export interface AccountsPluginOptions {
   cookieSecret: Buffer;
   clients: ClientRegistry;
   tokens: TokenServices;
+  keys: KeyService;
 }
 
 /**
- * Accounts and browser sessions: the session cookie, the authentication hook
- * every protected route relies on, sign-up and login, the login page, the
- * user's own devices and the admin routes.
+ * Accounts and browser sessions: the session cookie, sign-up and login, the
+ * login page, the user's own devices and the admin routes. Encapsulated, so
+ * the cookie and session hooks run for these routes only, never for the JWKS,
+ * the OAuth endpoints or the probes.
  */
-export const accountsPlugin = fp(async (app: FastifyInstance, options: AccountsPluginOptions) => {
+export async function accountsPlugin(app: FastifyInstance, options: AccountsPluginOptions) {
   const { config, clock, accounts, audit, sessions } = options;
   const rates = { perIp: config.login.ratePerMinute, perAccount: config.login.accountRatePerMinute };
   const devices = new Devices({ sessions: sessions.store, tokens: options.tokens, audit, clock });
 
   await app.register(sessionPlugin, { sessions, cookieSecret: options.cookieSecret });
-  await app.register(authPlugin, { accounts, sessions, tokens: options.tokens, issuer: config.issuer });
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
@@ -46,6 +47,7 @@ export const accountsPlugin = fp(async (app: FastifyInstance, options: AccountsP
   await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
+  await app.register(keyAdminRoutes, { keys: options.keys });
   // The first login should not pay for computing the dummy hash.
   await accounts.warmUp();
-}, { name: 'accounts' });
+}

@@ -26,7 +26,9 @@ const presentedCsrfToken = (request: FastifyRequest): unknown =>
  * `instantRevocation`) in its config; this preHandler resolves the principal
  * (session cookie first, then a Bearer access token), applies the CSRF rules
  * to cookie-authenticated requests, and throws on failure. Routes only read
- * `request.principal`.
+ * `request.principal`. It covers every route registered after it, wherever;
+ * a cookie only counts where the session plugin runs (the accounts surface),
+ * so a session route registered outside it fails closed with 401.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthPluginOptions) => {
@@ -56,7 +58,7 @@ export const authPlugin = fp(
       }
       options.sessions.touch(request);
       request.authenticatedUser = user;
-      return { userId: user.id, roles: user.roles, sid: session.publicId, clientId: null, method: 'session' };
+      return { userId: user.id, email: user.email, roles: user.roles, sid: session.publicId, clientId: null, method: 'session' };
     };
 
     const bearerPrincipal = async (token: string, instantRevocation: boolean): Promise<Principal> => {
@@ -77,13 +79,13 @@ export const authPlugin = fp(
       }
       if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
       const roles = (claims.roles ?? []).filter((role): role is Role => (ROLES as readonly string[]).includes(role));
-      return { userId: claims.sub, roles, sid: claims.sid, clientId: claims.client_id, method: 'bearer' };
+      return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, method: 'bearer' };
     };
 
     app.decorateRequest('principal', null);
     app.decorateRequest('authenticatedUser', null);
 
-    app.addHook('preHandler', async (request, reply) => {
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
       const config = request.routeOptions.config;
       const unsafe = !SAFE_METHODS.has(request.method);
       if (config.sameOrigin && unsafe) refuseCrossSite(request);
@@ -110,9 +112,18 @@ export const authPlugin = fp(
       request.principal = principal;
       // Answers about a signed-in user are personal: no shared cache may keep them.
       reply.header('cache-control', 'no-store');
+    };
+
+    // Attached to each route that declares something, ahead of its own preHandlers (a rate limit counts only
+    // requests that passed CSRF); the public routes (JWKS, OAuth endpoints, probes) do not pay for it.
+    app.addHook('onRoute', (route) => {
+      const { auth, role, sameOrigin, preSessionCsrf } = route.config ?? {};
+      if (!auth && !role && !sameOrigin && !preSessionCsrf) return;
+      if (role && !auth) throw new Error(`${route.method} ${route.url} declares a role but no auth`);
+      route.preHandler = [authenticate, ...[route.preHandler ?? []].flat()];
     });
   },
-  { name: 'authentication', dependencies: ['browser-sessions'] },
+  { name: 'authentication' },
 );
 
 /**

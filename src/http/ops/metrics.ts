@@ -30,13 +30,24 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
     registers: [registry],
   });
   app.decorate('metrics', registry);
-  app.addHook('onResponse', async (request, reply) => {
-    const labels = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status_code: String(reply.statusCode),
-    };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+  // The labelled series of each (method, route, status), looked up once: prom-client hashes a labels object on every call.
+  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const seriesOf = (method: string, route: string, statusCode: number) => {
+    const key = `${method} ${statusCode} ${route}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { method, route, status_code: String(statusCode) };
+      const counter = requests.labels(labels);
+      const histogram = duration.labels(labels);
+      found = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      series.set(key, found);
+    }
+    return found;
+  };
+  app.addHook('onResponse', (request, reply, done) => {
+    const measured = seriesOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    measured.count();
+    measured.observe(reply.elapsedTime / 1000);
+    done();
   });
 });

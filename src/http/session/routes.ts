@@ -46,7 +46,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   const { accounts, sessions, limitLogin } = options;
   // `same-origin`, not helmet's `no-referrer`: under no-referrer browsers send `Origin: null` on the form post,
   // which the cross-site check must refuse; other sites still learn nothing.
-  const helmet = { contentSecurityPolicy: LOGIN_PAGE_CSP, referrerPolicy: { policy: 'same-origin' as const } };
+  const securityHeaders = { contentSecurityPolicy: LOGIN_PAGE_CSP, referrerPolicy: { policy: 'same-origin' as const } };
 
   const view = (user: UserView, session: BrowserSession) => ({
     user: { id: user.id, email: user.email, roles: user.roles },
@@ -84,7 +84,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   app.get<{ Querystring: { return_to?: string } }>(
     '/login',
     {
-      helmet,
+      config: { securityHeaders },
       schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 2048 } } } },
     },
     async (request, reply) => {
@@ -102,8 +102,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   app.post<{ Body: LoginBody }>(
     '/v1/session',
     {
-      helmet,
-      config: { sameOrigin: true, preSessionCsrf: true },
+      config: { securityHeaders, sameOrigin: true, preSessionCsrf: true },
       preHandler: async (request) => limitLogin(request),
       schema: {
         body: {
@@ -149,8 +148,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   app.post(
     '/logout',
     {
-      helmet,
-      config: { auth: 'session' },
+      config: { securityHeaders, auth: 'session' },
       schema: { body: { type: 'object', required: ['csrf_token'], properties: { csrf_token: { type: 'string', maxLength: 256 } } } },
     },
     async (request, reply) => {
