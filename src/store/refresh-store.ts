@@ -60,7 +60,7 @@ WITH live AS (
   INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
   SELECT $2, advanced.id, advanced.generation, $4 FROM advanced
 )
-SELECT a.id, a.user_id, a.client_id, a.scope, u.roles
+SELECT a.id, a.user_id, a.client_id, a.scope, u.roles, u.email
 FROM advanced a JOIN users u ON u.id = a.user_id`;
 
 export class PostgresRefreshStore implements RefreshStore {
@@ -82,21 +82,21 @@ export class PostgresRefreshStore implements RefreshStore {
   }
 
   async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {
-    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[] }>(ROTATE, [
+    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string }>(ROTATE, [
       input.tokenHash,
       input.successorHash,
       input.clientId,
       input.now,
       input.idleCutoff,
     ]);
-    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles };
+    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email };
   }
 
   judge: RefreshStore['judge'] = (tokenHash, decide, onRevoke) =>
     this.db.transaction(async (query) => {
       // FOR UPDATE OF f: a concurrent judge of the same family waits, so a reuse is revoked exactly once.
-      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; user_disabled: boolean }>(
-        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.disabled_at IS NOT NULL AS user_disabled
+      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; email: string; user_disabled: boolean }>(
+        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.email, u.disabled_at IS NOT NULL AS user_disabled
          FROM refresh_tokens t
          JOIN refresh_families f ON f.id = t.family_id
          JOIN users u ON u.id = f.user_id
@@ -109,6 +109,7 @@ export class PostgresRefreshStore implements RefreshStore {
         spentAt: row.spent_at,
         family: toFamily(row),
         roles: row.roles,
+        email: row.email,
         userDisabled: row.user_disabled,
       };
       const { verdict, result } = decide(presented);

@@ -13,4 +13,10 @@ export interface AccessTokenClaims {
   /** The login (refresh family) the token descends from; user tokens only. */
   readonly sid?: string;
   readonly roles?: readonly string[];
+  /**
+   * The account's email (user tokens only), so `GET /v1/me` and resource
+   * servers answer who the user is without a lookup. Tokens are readable by
+   * their client, which learns this address from /v1/me anyway.
+   */
+  readonly email?: string;
 }

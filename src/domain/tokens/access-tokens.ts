@@ -20,6 +20,7 @@ export interface AccessTokenSubject {
   readonly scope: string;
   readonly sid?: string;
   readonly roles?: readonly string[];
+  readonly email?: string;
 }
 
 // Headers that would let a token name its own verification key; we never follow them.
@@ -56,6 +57,7 @@ export class AccessTokens {
       scope: subject.scope,
       ...(subject.sid ? { sid: subject.sid } : {}),
       ...(subject.roles ? { roles: subject.roles } : {}),
+      ...(subject.email ? { email: subject.email } : {}),
     };
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })

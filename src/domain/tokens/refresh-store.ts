@@ -19,6 +19,7 @@ export interface RotatedFamily {
   readonly clientId: string;
   readonly scope: string;
   readonly roles: readonly string[];
+  readonly email: string;
 }
 
 /** A presented token that did not rotate, with its family, as read in the judging transaction. */
@@ -27,6 +28,7 @@ export interface PresentedToken {
   readonly spentAt: Date | null;
   readonly family: RefreshFamily;
   readonly roles: readonly string[];
+  readonly email: string;
   readonly userDisabled: boolean;
 }
 

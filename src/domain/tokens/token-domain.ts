@@ -38,7 +38,7 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const services: TokenServices = {
     verifyAccessToken: (token) => accessTokens.verify(token),
     isLoginRevoked,
-    async startLogin({ userId, roles, client, scope, userAgent, ip }) {
+    async startLogin({ userId, email, roles, client, scope, userAgent, ip }) {
       const now = clock.now();
       const id = randomUUID();
       const refreshToken = newOpaqueToken();
@@ -55,7 +55,7 @@ export function createTokenDomain(deps: TokenDomainDeps) {
         },
         hashOpaqueToken(refreshToken),
       );
-      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles });
+      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email });
       return { access_token: token, token_type: 'Bearer', expires_in: accessTokens.ttlSeconds, refresh_token: refreshToken, scope };
     },
     revokeLogin: (sid, reason) => store.revokeFamily(sid, reason, clock.now()),

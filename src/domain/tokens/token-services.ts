@@ -4,6 +4,7 @@ import type { TokenResponse } from './token-response.js';
 
 export interface StartLogin {
   readonly userId: string;
+  readonly email: string;
   readonly roles: readonly string[];
   readonly client: Client;
   /** Already checked against the client's scopes. */

@@ -67,6 +67,7 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
       const user = await accounts.checkCredentials(email, password, { ip: request.ip, clientId });
       const response = await options.tokens.startLogin({
         userId: user.id,
+        email: user.email,
         roles: user.roles,
         client,
         scope: granted,

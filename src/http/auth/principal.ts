@@ -6,6 +6,8 @@ import type { Role, User } from '../../domain/users/user.js';
  */
 export interface Principal {
   readonly userId: string;
+  /** The account's email: from the loaded account, or a Bearer token's `email` claim (null in tokens minted before it existed). */
+  readonly email: string | null;
   readonly roles: readonly Role[];
   /** The login the request is made under: the browser session's public id, or the token's `sid` (its refresh family). */
   readonly sid: string;

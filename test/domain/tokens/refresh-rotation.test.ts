@@ -13,7 +13,7 @@ import { PostgresAccessTokenDenylist } from '../../../src/store/access-token-den
 import { AppError } from '../../../src/domain/errors.js';
 import { databaseTargets } from '../../support/databases.js';
 import { memoryKeyRing } from '../../support/memory-key-ring.js';
-import { insertUser } from '../../support/users.js';
+import { emailOfInsertedUser, insertUser } from '../../support/users.js';
 
 const mobile: Client = {
   clientId: 'mobile',
@@ -62,7 +62,7 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
     });
   });
 
-  const login = () => domain.services.startLogin({ userId, roles: ['user'], client: mobile, scope: 'openid offline_access' });
+  const login = () => domain.services.startLogin({ userId, email: emailOfInsertedUser(userId), roles: ['user'], client: mobile, scope: 'openid offline_access' });
   const refresh = (token: string, client: Client = mobile, extra: Record<string, string> = {}) =>
     domain.grants.refresh_token!({ client, params: { grant_type: 'refresh_token', refresh_token: token, ...extra }, ip: '203.0.113.7', userAgent: null });
   const sidOf = async (response: TokenResponse) => (await domain.accessTokens.verify(response.access_token)).sid!;
@@ -77,6 +77,9 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
     expect(second.scope).toBe('openid offline_access');
     const third = await refresh(second.refresh_token!);
     expect(await sidOf(third)).toBe(await sidOf(first));
+    // Each access token names the account, as read with the rotation.
+    const claims = await domain.accessTokens.verify(third.access_token);
+    expect({ sub: claims.sub, email: claims.email, roles: claims.roles }).toEqual({ sub: userId, email: emailOfInsertedUser(userId), roles: ['user'] });
   });
 
   it('answers a replay of the immediate parent within the window with the same successor', async () => {
@@ -86,6 +89,7 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
     const replay = await refresh(first.refresh_token!);
     expect(replay.refresh_token).toBe(second.refresh_token);
     expect(replay.access_token).not.toBe(second.access_token);
+    expect((await domain.accessTokens.verify(replay.access_token)).email).toBe(emailOfInsertedUser(userId));
     expect(events.replays).toBe(1);
     // The successor is still the live token.
     await expect(refresh(second.refresh_token!)).resolves.toBeDefined();

@@ -1,4 +1,5 @@
 import argon2 from 'argon2';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../../support/databases.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
@@ -27,6 +28,23 @@ describe.each(databaseTargets)('sign-up and login ($name)', (target) => {
     const me = await t.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toEqual({ id: body.id, email: typed.trim(), roles: ['user'] });
+  });
+
+  it('answers a Bearer /v1/me from the token offline; a token without the email claim reads the account', async () => {
+    const { id, email } = await signUp(t.app);
+    const tokens = await appLogin(t.app, email);
+    const { email: claimed, ...older } = decodeJwt(tokens.access_token);
+    expect(claimed).toBe(email);
+    // As a version before the `email` claim signed it.
+    const { kid, privateKey } = await t.app.keyRing.signingKey();
+    const legacy = await new SignJWT(older).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid }).sign(privateKey);
+    const me = (token: string) => t.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
+    expect((await me(legacy)).json()).toEqual({ id, email, roles: ['user'] });
+
+    await t.app.database.query('UPDATE users SET disabled_at = now() WHERE id = $1', [id]);
+    // Offline, like every resource server, until the token expires; the lookup sees the account is gone.
+    expect((await me(tokens.access_token)).json()).toEqual({ id, email, roles: ['user'] });
+    expect((await me(legacy)).statusCode).toBe(401);
   });
 
   it('stores an argon2id hash at the configured parameters, never the password', async () => {

@@ -4,7 +4,7 @@ import { ManualClock } from '../../../src/domain/clock.js';
 import { databaseTargets } from '../../support/databases.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { ORDERS, basic, introspect, postForm } from '../../support/oauth.js';
-import { insertUser } from '../../support/users.js';
+import { emailOfInsertedUser, insertUser } from '../../support/users.js';
 
 describe.each(databaseTargets)('refresh, revocation and introspection through HTTP on $name', (target) => {
   let t: TestApp;
@@ -22,7 +22,7 @@ describe.each(databaseTargets)('refresh, revocation and introspection through HT
 
   const login = () => {
     const mobile = t.app.clients.find('mobile')!;
-    return t.app.tokens.startLogin({ userId, roles: ['user', 'admin'], client: mobile, scope: 'openid offline_access', userAgent: 'App/1', ip: '198.51.100.4' });
+    return t.app.tokens.startLogin({ userId, email: emailOfInsertedUser(userId), roles: ['user', 'admin'], client: mobile, scope: 'openid offline_access', userAgent: 'App/1', ip: '198.51.100.4' });
   };
   const refresh = (refreshToken: string, clientId = 'mobile') =>
     postForm(t.app, '/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId });

@@ -58,6 +58,7 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
       scope,
       sid: family.familyId,
       roles: family.roles,
+      email: family.email,
     });
     return { access_token: token, token_type: 'Bearer', expires_in: deps.accessTokens.ttlSeconds, refresh_token: successor, scope };
   };
@@ -82,8 +83,8 @@ async function judgeNonRotation(deps: RefreshGrantDeps, tokenHash: string, reque
         deps.lifetimes,
       );
       if (verdict === 'reuse') return { verdict: 'revoke', result: { reusedFamilyId: presented.family.id } };
-      const { family, roles } = presented;
-      return { verdict: 'keep', result: { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles } };
+      const { family, roles, email } = presented;
+      return { verdict: 'keep', result: { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles, email } };
     },
     { reason: 'refresh_token_reuse', now, audit: { clientId: request.client.clientId, ip: request.ip } },
   );
