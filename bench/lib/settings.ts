@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { imageRuntimeEnv } from './image-env.js';
 
 export interface BenchArgs {
   smoke: boolean;
@@ -68,6 +69,8 @@ const PASSTHROUGH = [
 
 export function serviceEnvironment(databaseUrl: string, redisUrl: string | undefined): Record<string, string> {
   const env: Record<string, string> = {
+    // The image's memory settings (MALLOC_ARENA_MAX, NODE_OPTIONS); the variables below may override them.
+    ...imageRuntimeEnv(),
     DATABASE_URL: databaseUrl,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     // The scenarios log in thousands of times a second from one address: the brute-force limits would (rightly) stop that.

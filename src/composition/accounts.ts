@@ -41,7 +41,7 @@ export function buildAccountUseCases({ config, clock, prisma }: Pick<AccountsWir
   const audit = new PrismaAuditLog(prisma);
   const accounts = new Accounts({
     users: new PrismaUserStore(prisma),
-    hasher: new Argon2PasswordHasher(config.passwordHashing),
+    hasher: new Argon2PasswordHasher(config.passwordHashing, config.passwordHashingConcurrency),
     clock,
     audit,
     passwordPolicy: { minLength: config.accounts.passwordMinLength },

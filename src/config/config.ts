@@ -22,6 +22,8 @@ export interface Config {
   readonly login: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly ratePerMinute: number; readonly accountRatePerMinute: number };
   /** argon2id parameters for new hashes; older hashes are upgraded at the next login. */
   readonly passwordHashing: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  /** Password hashes computed at once (the rest queue). */
+  readonly passwordHashingConcurrency: number;
   /** The job that deletes expired and revoked rows (src/domain/maintenance). */
   readonly pruning: { readonly intervalSeconds: number; readonly batchSize: number; readonly retentionSeconds: number };
   readonly bodyLimitBytes: number;

@@ -79,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accountRatePerMinute: v.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE,
     },
     passwordHashing: { memoryCost: v.ARGON2_MEMORY_KIB, timeCost: v.ARGON2_TIME_COST, parallelism: v.ARGON2_PARALLELISM },
+    passwordHashingConcurrency: v.ARGON2_MAX_CONCURRENT ?? Math.max(1, v.UV_THREADPOOL_SIZE - 1),
     pruning: { intervalSeconds: v.PRUNE_INTERVAL_SECONDS, batchSize: v.PRUNE_BATCH_SIZE, retentionSeconds: v.PRUNE_RETENTION_SECONDS },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },

@@ -52,6 +52,15 @@ export const envSchema = {
     ARGON2_MEMORY_KIB: { type: 'integer', minimum: 7168, maximum: 4194304, default: 19456 },
     ARGON2_TIME_COST: { type: 'integer', minimum: 1, maximum: 20, default: 2 },
     ARGON2_PARALLELISM: { type: 'integer', minimum: 1, maximum: 16, default: 1 },
+    /**
+     * Password hashes computed at once; more wait their turn. Each holds
+     * ARGON2_MEMORY_KIB, so this bounds login memory. Default: one fewer than
+     * libuv's threads, so token signing and verification (WebCrypto, also on
+     * that pool) never queue behind a burst of logins.
+     */
+    ARGON2_MAX_CONCURRENT: { type: 'integer', minimum: 1, maximum: 64 },
+    /** libuv's threadpool size (libuv reads it itself; we size the hashing limit by it). */
+    UV_THREADPOOL_SIZE: { type: 'integer', minimum: 1, maximum: 1024, default: 4 },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 1048576, default: 65536 },
     /** Longest time shutdown waits for in-flight requests before closing anyway. */
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 120000, default: 10000 },

@@ -41,7 +41,7 @@ const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.c
  */
 const ROTATE = `
 WITH live AS (
-  SELECT t.family_id, t.generation
+  SELECT t.family_id, t.generation, u.roles, u.email
   FROM refresh_tokens t
   JOIN refresh_families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
@@ -51,17 +51,16 @@ WITH live AS (
 ), spent AS (
   UPDATE refresh_tokens t SET spent_at = $4
   FROM live WHERE t.token_hash = $1 AND t.spent_at IS NULL
-  RETURNING t.family_id, t.generation
+  RETURNING t.family_id, t.generation, live.roles, live.email
 ), advanced AS (
   UPDATE refresh_families f SET generation = spent.generation + 1, last_used_at = $4
   FROM spent WHERE f.id = spent.family_id AND f.revoked_at IS NULL
-  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation
+  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation, spent.roles, spent.email
 ), successor AS (
   INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
   SELECT $2, advanced.id, advanced.generation, $4 FROM advanced
 )
-SELECT a.id, a.user_id, a.client_id, a.scope, u.roles, u.email
-FROM advanced a JOIN users u ON u.id = a.user_id`;
+SELECT id, user_id, client_id, scope, roles, email FROM advanced`;
 
 export class PostgresRefreshStore implements RefreshStore {
   constructor(private readonly db: DatabaseHandle) {}

@@ -13,6 +13,14 @@ describe('loadConfig', () => {
     expect(config.clientsFile).toMatch(/config\/clients\.demo\.json$/);
   });
 
+  it('leaves a libuv thread free of password hashing, unless told otherwise', () => {
+    expect(loadConfig({}).passwordHashingConcurrency).toBe(3);
+    expect(loadConfig({ UV_THREADPOOL_SIZE: '2' }).passwordHashingConcurrency).toBe(1);
+    expect(loadConfig({ UV_THREADPOOL_SIZE: '1' }).passwordHashingConcurrency).toBe(1);
+    expect(loadConfig({ ARGON2_MAX_CONCURRENT: '6' }).passwordHashingConcurrency).toBe(6);
+    expect(() => loadConfig({ ARGON2_MAX_CONCURRENT: '0' })).toThrow(/ARGON2_MAX_CONCURRENT/);
+  });
+
   it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {
     expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
     expect(loadConfig({ ISSUER: 'https://id.example.com/' }).issuer).toBe('https://id.example.com');
