@@ -133,7 +133,8 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
         for (const attempt of [
           () => sendJson(`${base}/v1/users`, 'POST', { email: 'during-cut@example.test', password: 'correct horse battery staple' }),
           () => sendJson(`${base}/v1/auth/login`, 'POST', { email: 'cut@example.test', password: 'correct horse battery staple', client_id: 'mobile' }),
-          () => request(`${base}/v1/me`, { headers: { authorization: `Bearer ${live.access_token}` } }),
+          // The device list checks the login is live: a lookup.
+          () => request(`${base}/v1/me/sessions`, { headers: { authorization: `Bearer ${live.access_token}` } }),
         ]) {
           const answer = await attempt();
           expect(answer.status, answer.text).toBe(503);
@@ -146,6 +147,8 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
         // issued (no database involved), and downstream services verify tokens, old and new, as before.
         const jwks = await request(`${base}/.well-known/jwks.json`);
         expect(jwks.status).toBe(200);
+        // A Bearer /v1/me answers from the token itself.
+        expect((await request(`${base}/v1/me`, { headers: { authorization: `Bearer ${live.access_token}` } })).body).toMatchObject({ email: 'cut@example.test' });
         expect((await request(`${base}/.well-known/oauth-authorization-server`)).status).toBe(200);
         expect(jwks.body.keys.map((key: { kid: string }) => key.kid)).toContain(kid);
         const issuedDuringCut = await clientCredentialsToken(base);
@@ -193,7 +196,7 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
       silentProxy.blackhole();
       await eventually(async () => (await request(`${base}/readyz`, { timeoutMs: 5000 })).status === 503, 5000, '/readyz turns 503');
       // DATABASE_TIMEOUT_MS is 1000: connecting and each query give up after a second; a transaction also tries to roll back.
-      for (const attempt of [() => refresh(base, chain.refresh_token), () => introspect(base, serviceToken), () => request(`${base}/v1/me`, { headers: { authorization: `Bearer ${chain.access_token}` } })]) {
+      for (const attempt of [() => refresh(base, chain.refresh_token), () => introspect(base, serviceToken), () => request(`${base}/v1/me/sessions`, { headers: { authorization: `Bearer ${chain.access_token}` } })]) {
         const answer = await attempt();
         expect(answer.status, answer.text).toBe(503);
         expect(answer.ms).toBeLessThan(3500);
