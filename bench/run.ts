@@ -139,13 +139,18 @@ async function runBench(args: BenchArgs): Promise<number> {
     outcomes.push(await runOfflineVerification(context));
   }
 
+  // The targets are set for 10 s at 50 connections; a one-second smoke run at 4 says nothing about them.
+  if (args.smoke) for (const outcome of outcomes) outcome.targets = [];
+
   const memory = memoryOf(service.pid);
   const peakRssMb = memory?.hwmMb ?? Math.max(0, ...outcomes.map((o) => o.result?.peakRssMb ?? 0));
   await service.stop();
-  const overall = [
-    { label: 'peak RSS <250 MB', met: peakRssMb < 250 },
-    { label: 'ready <1 s (restart on PostgreSQL, migrations applied)', met: service.readyMs < 1000 },
-  ];
+  const overall = args.smoke
+    ? []
+    : [
+        { label: 'peak RSS <250 MB', met: peakRssMb < 250 },
+        { label: 'ready <1 s (restart on PostgreSQL, migrations applied)', met: service.readyMs < 1000 },
+      ];
 
   const rows = scenarioRows(outcomes);
   const ceilingRows = ceilings
@@ -168,6 +173,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   }
   log(`\nservice: ready ${Math.round(service.readyMs)} ms after start (first start ${Math.round(first.readyMs)} ms); peak RSS (VmHWM) ${peakRssMb.toFixed(0)} MB`);
   for (const target of overall) log(`  ${target.met ? 'ok' : 'MISSED'} ${target.label}`);
+  if (args.smoke) log('  smoke run: checks that every scenario answers; the speed targets are judged in a full run only');
 
   const broken = outcomes.filter((o) => o.status === 'broken');
   const report = {
