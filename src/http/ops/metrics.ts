@@ -31,23 +31,21 @@ export const metricsPlugin = fp(async (app: FastifyInstance) => {
   });
   app.decorate('metrics', registry);
   // The labelled series of each (method, route, status), looked up once: prom-client hashes a labels object on every call.
-  const series = new Map<string, { count: () => void; observe: (seconds: number) => void }>();
+  const series = new Map<string, { requests: ReturnType<typeof requests.labels>; duration: ReturnType<typeof duration.labels> }>();
   const seriesOf = (method: string, route: string, statusCode: number) => {
     const key = `${method} ${statusCode} ${route}`;
     let found = series.get(key);
     if (!found) {
       const labels = { method, route, status_code: String(statusCode) };
-      const counter = requests.labels(labels);
-      const histogram = duration.labels(labels);
-      found = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      found = { requests: requests.labels(labels), duration: duration.labels(labels) };
       series.set(key, found);
     }
     return found;
   };
   app.addHook('onResponse', (request, reply, done) => {
     const measured = seriesOf(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
-    measured.count();
-    measured.observe(reply.elapsedTime / 1000);
+    measured.requests.inc();
+    measured.duration.observe(reply.elapsedTime / 1000);
     done();
   });
 });
