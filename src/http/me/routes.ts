@@ -44,8 +44,9 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
 
   app.get('/v1/me', { config: { auth: 'session-or-bearer' }, schema: { response: { 200: userSchema } } }, async (request) => {
     const { userId, email, roles } = principalOf(request);
-    // A Bearer token answers for itself, offline, as it does at every resource server: no lookup on the
-    // busiest route of a mobile app. Only a token minted before tokens carried `email` needs the account.
+    // The principal already names the account: the hook loaded it for a session, and a Bearer token answers
+    // for itself, offline, as at every resource server (no lookup on the busiest route of a mobile app).
+    // Only a token minted before tokens carried `email` needs the account read.
     if (email !== null) return { id: userId, email, roles };
     const user = await activeUserOf(request, accounts);
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.', { headers: { 'www-authenticate': `Bearer realm="${options.issuer}", error="invalid_token"` } });
