@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { openSockets } from './open-sockets.js';
 
 /**
  * A TCP proxy that can drop packets instead of closing connections: the
@@ -22,22 +23,17 @@ export interface BlackholeProxy {
 
 export async function startBlackholeProxy(target: { host: string; port: number }): Promise<BlackholeProxy> {
   let silent = false;
-  const sockets = new Set<net.Socket>();
+  const sockets = openSockets();
   type Pair = { client: net.Socket; upstream: net.Socket };
   const live = new Set<Pair>();
   const silenced = new Set<Pair>();
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-  };
 
   const server = net.createServer((client) => {
-    track(client);
+    sockets.track(client);
     // While silent, a new connection is accepted and then ignored: the client's connect timeout must fire.
     if (silent) return client.pause();
     const upstream = net.connect(target.port, target.host);
-    track(upstream);
+    sockets.track(upstream);
     const pair: Pair = { client, upstream };
     live.add(pair);
     client.on('data', (chunk) => upstream.write(chunk));
@@ -73,7 +69,7 @@ export async function startBlackholeProxy(target: { host: string; port: number }
       for (const { upstream } of silenced) upstream.destroy();
     },
     close() {
-      for (const socket of sockets) socket.destroy();
+      sockets.destroyAll();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

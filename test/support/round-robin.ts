@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
+import { openSockets } from './open-sockets.js';
 
 /**
  * A tiny TCP load balancer for the deployment suites, behaving like a
@@ -23,7 +24,7 @@ export async function startBalancer(ports: number[], options: { probeIntervalMs?
   const probeIntervalMs = options.probeIntervalMs ?? 100;
   const readiness = new Map(ports.map((port) => [port, false]));
   const forwarded = new Map(ports.map((port) => [port, 0]));
-  const sockets = new Set<net.Socket>();
+  const sockets = openSockets();
   let next = 0;
   let refused = 0;
   let closed = false;
@@ -48,14 +49,8 @@ export async function startBalancer(ports: number[], options: { probeIntervalMs?
     void probeAll().finally(() => (probing = false));
   }, probeIntervalMs);
 
-  const track = (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-  };
-
   const server = net.createServer((client) => {
-    track(client);
+    sockets.track(client);
     const candidates = ports.filter((port) => readiness.get(port));
     if (candidates.length === 0) {
       refused += 1;
@@ -64,7 +59,7 @@ export async function startBalancer(ports: number[], options: { probeIntervalMs?
     const port = candidates[next++ % candidates.length]!;
     forwarded.set(port, (forwarded.get(port) ?? 0) + 1);
     const upstream = net.connect(port, '127.0.0.1');
-    track(upstream);
+    sockets.track(upstream);
     client.pipe(upstream).pipe(client);
     // Either side going away takes the other with it, as a NAT'd connection would.
     client.on('close', () => upstream.destroy());
@@ -80,7 +75,7 @@ export async function startBalancer(ports: number[], options: { probeIntervalMs?
     async close() {
       closed = true;
       clearInterval(timer);
-      for (const socket of sockets) socket.destroy();
+      sockets.destroyAll();
       await new Promise((resolve) => server.close(resolve));
     },
   };

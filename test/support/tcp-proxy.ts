@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { openSockets } from './open-sockets.js';
 
 /**
  * A TCP proxy a test can cut and restore, standing between the service and a
@@ -14,15 +15,12 @@ export interface TcpProxy {
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   let open = true;
-  const sockets = new Set<net.Socket>();
+  const sockets = openSockets();
   const server = net.createServer((client) => {
     if (!open) return client.destroy();
     const upstream = net.connect(target.port, target.host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {});
-    }
+    sockets.track(client);
+    sockets.track(upstream);
     client.pipe(upstream).pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
@@ -32,7 +30,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     port: (server.address() as net.AddressInfo).port,
     cut() {
       open = false;
-      for (const socket of sockets) socket.destroy();
+      sockets.destroyAll();
     },
     restore() {
       open = true;
