@@ -20,8 +20,9 @@ describe('the service process', () => {
     // A first start creates the database (PGlite's initdb): about 3 s on an idle machine, far more
     // while the rest of the suite loads both cores, hence the generous bound here.
     await waitFor(`${first.url}/readyz`, 200, STARTUP_BOUND_MS);
+    // Log lines are written asynchronously (src/http/logger.ts): the last ones may trail readiness by a moment.
+    await expect.poll(() => first.output(), { timeout: 5000 }).toContain(`listening on ${first.url}`);
     expect(first.output()).toContain('applied database migrations');
-    expect(first.output()).toContain(`listening on ${first.url}`);
     first.child.kill('SIGTERM');
     const started = Date.now();
     expect(await first.exited).toBe(0);
