@@ -16,6 +16,12 @@ declare module 'fastify' {
     sameOrigin?: boolean;
     /** A form post must carry the pre-login session's CSRF token (the login form). */
     preSessionCsrf?: boolean;
+    /**
+     * The route may start a browser session for a request without the cookie
+     * (sign-in, the login form's pre-login session). Elsewhere such a request
+     * gets no session object at all (http/session/plugin.ts).
+     */
+    startsSession?: boolean;
   }
 }
 export {};

@@ -1,3 +1,4 @@
+import type { FastifySessionObject } from '@fastify/session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.js';
 import {
@@ -39,7 +40,7 @@ export class BrowserSessions {
    * presented is destroyed: no session fixation) and a new CSRF token.
    */
   async signIn(request: FastifyRequest, userId: string): Promise<BrowserSession> {
-    await request.session.regenerate();
+    await sessionObject(request).regenerate();
     return this.install(request, openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes));
   }
 
@@ -50,7 +51,7 @@ export class BrowserSessions {
   async renew(request: FastifyRequest): Promise<BrowserSession | undefined> {
     const previous = this.current(request);
     if (!previous?.userId) return undefined;
-    await request.session.regenerate();
+    await sessionObject(request).regenerate();
     const fresh = openSession({ userId: previous.userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes);
     return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt });
   }
@@ -75,8 +76,16 @@ export class BrowserSessions {
   }
 
   private install(request: FastifyRequest, session: BrowserSession): BrowserSession {
-    request.session.state = toSessionRecord(session);
-    (request.session as unknown as Record<typeof FRESH, boolean>)[FRESH] = true;
+    const object = sessionObject(request);
+    object.state = toSessionRecord(session);
+    (object as unknown as Record<typeof FRESH, boolean>)[FRESH] = true;
     return session;
   }
+}
+
+/** @fastify/session's object for the request; a request without the cookie has one only on a route declaring `startsSession`. */
+function sessionObject(request: FastifyRequest): FastifySessionObject {
+  const object = request.session as FastifySessionObject | null;
+  if (!object) throw new Error(`${request.method} ${request.routeOptions.url} starts a browser session but does not declare config.startsSession`);
+  return object;
 }

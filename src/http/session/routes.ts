@@ -84,7 +84,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   app.get<{ Querystring: { return_to?: string } }>(
     '/login',
     {
-      config: { securityHeaders },
+      config: { securityHeaders, startsSession: true },
       schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 2048 } } } },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   app.post<{ Body: LoginBody }>(
     '/v1/session',
     {
-      config: { securityHeaders, sameOrigin: true, preSessionCsrf: true },
+      config: { securityHeaders, sameOrigin: true, preSessionCsrf: true, startsSession: true },
       preHandler: async (request) => limitLogin(request),
       schema: {
         body: {
