@@ -60,7 +60,7 @@ runCli(async () => {
   try {
     // The embedded database is migrated by whoever opens it, as the service does; PostgreSQL by `npm run migrate`.
     if (config.database.kind === 'embedded') await applyMigrations(database.handle, await readMigrations(MIGRATIONS_DIR));
-    const { accounts } = buildAccountUseCases({ config, clock: systemClock, prisma: database.prisma });
+    const { accounts } = buildAccountUseCases({ config, clock: systemClock, database: database.handle });
     const roles: Role[] = args.admin ? ['user', 'admin'] : ['user'];
     const user = await accounts.register({ email: args.email, password, roles }, { ip: null });
     process.stdout.write(`Created ${user.id} ${user.email} (${user.roles.join(', ')})\n`);

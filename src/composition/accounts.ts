@@ -6,15 +6,17 @@ import type { BrowserSessionStore } from '../domain/sessions/session-store.js';
 import { Accounts } from '../domain/users/accounts.js';
 import { Argon2PasswordHasher } from '../crypto/argon2-password-hasher.js';
 import { BrowserSessions } from '../http/session/browser-sessions.js';
-import { PrismaAuditLog } from '../store/prisma-audit-log.js';
+import { PostgresAuditLog } from '../store/audit-log.js';
+import type { DatabaseHandle } from '../store/database.js';
 import { PrismaSessionStore } from '../store/prisma-session-store.js';
 import type { PrismaClient } from '../store/prisma/generated/client.js';
-import { PrismaUserStore } from '../store/prisma-user-store.js';
 import { RedisSessionStore } from '../store/redis-session-store.js';
+import { PostgresUserStore } from '../store/user-store.js';
 
 export interface AccountsWiring {
   config: Config;
   clock: Clock;
+  database: DatabaseHandle;
   prisma: PrismaClient;
   redis: Redis | undefined;
   masterKey: Buffer;
@@ -24,8 +26,8 @@ export interface AccountsWiring {
  * Builds the accounts and sessions side from its stores: the part of the
  * composition root that knows which implementation backs each domain port.
  */
-export function buildAccounts({ config, clock, prisma, redis, masterKey }: AccountsWiring) {
-  const { accounts, audit } = buildAccountUseCases({ config, clock, prisma });
+export function buildAccounts({ config, clock, database, prisma, redis, masterKey }: AccountsWiring) {
+  const { accounts, audit } = buildAccountUseCases({ config, clock, database });
   const lifetimes = config.session;
   const sessionStore: BrowserSessionStore = redis
     ? new RedisSessionStore(redis, clock, lifetimes)
@@ -37,10 +39,10 @@ export function buildAccounts({ config, clock, prisma, redis, masterKey }: Accou
 export type AccountsParts = ReturnType<typeof buildAccounts>;
 
 /** The account use-cases on their database stores (the service and the `users` command share them). */
-export function buildAccountUseCases({ config, clock, prisma }: Pick<AccountsWiring, 'config' | 'clock' | 'prisma'>) {
-  const audit = new PrismaAuditLog(prisma);
+export function buildAccountUseCases({ config, clock, database }: Pick<AccountsWiring, 'config' | 'clock' | 'database'>) {
+  const audit = new PostgresAuditLog(database);
   const accounts = new Accounts({
-    users: new PrismaUserStore(prisma),
+    users: new PostgresUserStore(database),
     hasher: new Argon2PasswordHasher(config.passwordHashing, config.passwordHashingConcurrency),
     clock,
     audit,
