@@ -63,7 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   const database = await openReadyDatabase(config, logger);
-  const keys = createKeyService(config, { prisma: database.prisma, masterKey, clock, log: logger });
+  const keys = createKeyService(config, { database: database.handle, masterKey, clock, log: logger });
   try {
     // Loads the signing keys; on first start creates the one that signs.
     await keys.start();
@@ -109,7 +109,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger });
   app.decorate('tokens', tokens.services);
 
-  const accounts = buildAccounts({ config, clock, database: database.handle, prisma: database.prisma, redis, masterKey });
+  const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer });
   await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys });

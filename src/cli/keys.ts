@@ -7,7 +7,7 @@ import { createKeyService, keySettings } from '../composition/keys.js';
 import { loadMasterKey } from '../store/master-key.js';
 import { applyMigrations, readMigrations } from '../store/migrations.js';
 import { openDatabase } from '../store/open-database.js';
-import { PrismaSigningKeyStore } from '../store/signing-key-store.js';
+import { PostgresSigningKeyStore } from '../store/signing-key-store.js';
 import { runCli } from './run-cli.js';
 
 const USAGE = `usage: npm run keys -- list
@@ -36,11 +36,11 @@ runCli(async () => {
     if (command === 'list') {
       // Listing needs no key-encryption key: it shows dates, nothing that is decrypted.
       const now = systemClock.now();
-      const keys = await new PrismaSigningKeyStore(database.prisma).list();
+      const keys = await new PostgresSigningKeyStore(database.handle).list();
       printTable(keys.map((key) => signingKeyStatus(key, now, keySettings(config))).reverse());
       return;
     }
-    const service = createKeyService(config, { prisma: database.prisma, masterKey: loadMasterKey(config, log), clock: systemClock, log });
+    const service = createKeyService(config, { database: database.handle, masterKey: loadMasterKey(config, log), clock: systemClock, log });
     const result = await service.rotate({ compromised });
     if (result.compromised) process.stdout.write(`Compromised ${result.compromised}: removed from the JWKS, its tokens are rejected\n`);
     if (result.created) {

@@ -9,15 +9,14 @@ import { BrowserSessions } from '../http/session/browser-sessions.js';
 import { PostgresAuditLog } from '../store/audit-log.js';
 import type { DatabaseHandle } from '../store/database.js';
 import { PrismaSessionStore } from '../store/prisma-session-store.js';
-import type { PrismaClient } from '../store/prisma/generated/client.js';
+import type { OpenDatabase } from '../store/open-database.js';
 import { RedisSessionStore } from '../store/redis-session-store.js';
 import { PostgresUserStore } from '../store/user-store.js';
 
 export interface AccountsWiring {
   config: Config;
   clock: Clock;
-  database: DatabaseHandle;
-  prisma: PrismaClient;
+  database: OpenDatabase;
   redis: Redis | undefined;
   masterKey: Buffer;
 }
@@ -26,20 +25,20 @@ export interface AccountsWiring {
  * Builds the accounts and sessions side from its stores: the part of the
  * composition root that knows which implementation backs each domain port.
  */
-export function buildAccounts({ config, clock, database, prisma, redis, masterKey }: AccountsWiring) {
-  const { accounts, audit } = buildAccountUseCases({ config, clock, database });
+export async function buildAccounts({ config, clock, database, redis, masterKey }: AccountsWiring) {
+  const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
   const lifetimes = config.session;
   const sessionStore: BrowserSessionStore = redis
     ? new RedisSessionStore(redis, clock, lifetimes)
-    : new PrismaSessionStore(prisma, clock, lifetimes);
+    : new PrismaSessionStore(await database.prisma(), clock, lifetimes);
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
   return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
 }
 
-export type AccountsParts = ReturnType<typeof buildAccounts>;
+export type AccountsParts = Awaited<ReturnType<typeof buildAccounts>>;
 
 /** The account use-cases on their database stores (the service and the `users` command share them). */
-export function buildAccountUseCases({ config, clock, database }: Pick<AccountsWiring, 'config' | 'clock' | 'database'>) {
+export function buildAccountUseCases({ config, clock, database }: Pick<AccountsWiring, 'config' | 'clock'> & { database: DatabaseHandle }) {
   const audit = new PostgresAuditLog(database);
   const accounts = new Accounts({
     users: new PostgresUserStore(database),

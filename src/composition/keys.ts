@@ -3,8 +3,8 @@ import type { Clock } from '../domain/clock.js';
 import type { KeySettings } from '../domain/keys/key-phase.js';
 import { KeyService, type KeyLog } from '../domain/keys/key-service.js';
 import { deriveSubkey } from '../domain/secrets.js';
-import { PrismaSigningKeyStore } from '../store/signing-key-store.js';
-import type { PrismaClient } from '../store/prisma/generated/client.js';
+import type { DatabaseHandle } from '../store/database.js';
+import { PostgresSigningKeyStore } from '../store/signing-key-store.js';
 
 /** The key lifecycle from configuration. */
 export function keySettings(config: Pick<Config, 'keys' | 'accessToken'>): KeySettings {
@@ -19,10 +19,10 @@ export function keySettings(config: Pick<Config, 'keys' | 'accessToken'>): KeySe
 /** Composes the signing-key service for buildApp and the keys CLI alike (not started: the caller decides). */
 export function createKeyService(
   config: Pick<Config, 'keys' | 'accessToken'>,
-  deps: { prisma: PrismaClient; masterKey: Buffer; clock: Clock; log: KeyLog },
+  deps: { database: DatabaseHandle; masterKey: Buffer; clock: Clock; log: KeyLog },
 ): KeyService {
   return new KeyService({
-    store: new PrismaSigningKeyStore(deps.prisma),
+    store: new PostgresSigningKeyStore(deps.database),
     wrapKey: deriveSubkey(deps.masterKey, 'signing-key-wrap'),
     clock: deps.clock,
     settings: keySettings(config),

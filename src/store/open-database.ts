@@ -1,14 +1,20 @@
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Config } from '../config/index.js';
 import type { DatabaseHandle } from './database.js';
 import { openEmbedded } from './embedded.js';
 import { openPostgres } from './postgres.js';
-import { PrismaClient } from './prisma/generated/client.js';
+import type { PrismaClient } from './prisma/generated/client.js';
+
+type PrismaAdapter = NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>;
 
 export interface OpenDatabase {
   handle: DatabaseHandle;
-  prisma: PrismaClient;
+  /**
+   * The Prisma client over the same database, made on first use: loading it
+   * and its query compiler costs about 75 MB of memory and a quarter of a
+   * second (README, Performance), which a service whose stores all run on
+   * `handle` never pays.
+   */
+  prisma(): Promise<PrismaClient>;
   close(): Promise<void>;
 }
 
@@ -17,15 +23,24 @@ export async function openDatabase(config: Pick<Config, 'database' | 'databaseTi
   const { database } = config;
   if (database.kind === 'postgres') {
     const { handle, pool } = openPostgres({ url: database.url, poolSize: database.poolSize, timeoutMs: config.databaseTimeoutMs });
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-    return { handle, prisma, close: closeBoth(prisma, handle) };
+    return withPrismaOnDemand(handle, async () => new (await import('@prisma/adapter-pg')).PrismaPg(pool));
   }
   const { handle, pglite } = await openEmbedded(database.dataDir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  return { handle, prisma, close: closeBoth(prisma, handle) };
+  return withPrismaOnDemand(handle, async () => new (await import('pglite-prisma-adapter')).PrismaPGlite(pglite));
 }
 
-const closeBoth = (prisma: PrismaClient, handle: DatabaseHandle) => async () => {
-  await prisma.$disconnect();
-  await handle.close();
-};
+function withPrismaOnDemand(handle: DatabaseHandle, adapter: () => Promise<PrismaAdapter>): OpenDatabase {
+  let client: Promise<PrismaClient> | undefined;
+  const connect = async () => {
+    const { PrismaClient } = await import('./prisma/generated/client.js');
+    return new PrismaClient({ adapter: await adapter() });
+  };
+  return {
+    handle,
+    prisma: () => (client ??= connect()),
+    async close() {
+      if (client) await (await client).$disconnect();
+      await handle.close();
+    },
+  };
+}

@@ -1,76 +1,77 @@
 import type { SigningKeyRecord } from '../domain/keys/signing-key.js';
 import type { SigningKeyStore, SigningKeyWriter } from '../domain/keys/signing-key-store.js';
-import type { Prisma, PrismaClient, SigningKey } from './prisma/generated/client.js';
+import type { DatabaseHandle, Query } from './database.js';
 
 // Our own advisory lock key ("keys" in ASCII), distinct from Prisma Migrate's (72707369).
 const ROTATION_LOCK = 0x6b657973;
 
-type Db = PrismaClient | Prisma.TransactionClient;
+interface SigningKeyRow {
+  kid: string;
+  public_jwk: Record<string, unknown>;
+  private_key_enc: Uint8Array;
+  created_at: Date;
+  activates_at: Date;
+  retired_at: Date | null;
+  compromised_at: Date | null;
+}
 
 /**
- * Signing keys in the `signing_keys` table. Rotations run in a transaction
- * holding a transaction-scoped advisory lock: replicas queue on it instead of
- * each inserting a key, and PostgreSQL releases it at commit, rollback or a
- * dropped connection, so a replica dying mid-rotation cannot wedge the others.
+ * Signing keys in the `signing_keys` table, in SQL: every replica lists them
+ * at start and on each reload. Rotations run in a transaction holding a
+ * transaction-scoped advisory lock: replicas queue on it instead of each
+ * inserting a key, and PostgreSQL releases it at commit, rollback or a dropped
+ * connection, so a replica dying mid-rotation cannot wedge the others.
  */
-export class PrismaSigningKeyStore implements SigningKeyStore {
-  constructor(private readonly prisma: PrismaClient) {}
+export class PostgresSigningKeyStore implements SigningKeyStore {
+  constructor(private readonly database: DatabaseHandle) {}
 
   list(): Promise<SigningKeyRecord[]> {
-    return listKeys(this.prisma);
+    return listKeys(this.database.query);
   }
 
   exclusive<T>(work: (keys: SigningKeyWriter) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(
-      async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${ROTATION_LOCK}::bigint)`;
-        return work(writer(tx));
-      },
-      // Replicas rotating at once wait for each other's (short) transactions.
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+    return this.database.transaction(async (query) => {
+      await query('SELECT pg_advisory_xact_lock($1::bigint)', [ROTATION_LOCK]);
+      return work(writer(query));
+    });
   }
 }
 
-function writer(tx: Prisma.TransactionClient): SigningKeyWriter {
+function writer(query: Query): SigningKeyWriter {
   return {
-    list: () => listKeys(tx),
+    list: () => listKeys(query),
     async insert(key) {
-      await tx.signingKey.create({
-        data: {
-          kid: key.kid,
-          publicJwk: { ...key.publicJwk },
-          privateKeyEnc: Uint8Array.from(key.privateKeyEnc),
-          createdAt: key.createdAt,
-          activatesAt: key.activatesAt,
-          retiredAt: key.retiredAt,
-          compromisedAt: key.compromisedAt,
-        },
-      });
+      await query(
+        `INSERT INTO signing_keys (kid, public_jwk, private_key_enc, created_at, activates_at, retired_at, compromised_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [key.kid, JSON.stringify(key.publicJwk), Buffer.from(key.privateKeyEnc), key.createdAt, key.activatesAt, key.retiredAt, key.compromisedAt],
+      );
     },
     async retire(kid, at) {
-      await tx.signingKey.update({ where: { kid }, data: { retiredAt: at } });
+      await query('UPDATE signing_keys SET retired_at = $2 WHERE kid = $1', [kid, at]);
     },
     async markCompromised(kid, at) {
-      await tx.signingKey.update({ where: { kid }, data: { compromisedAt: at } });
+      await query('UPDATE signing_keys SET compromised_at = $2 WHERE kid = $1', [kid, at]);
     },
   };
 }
 
-async function listKeys(db: Db): Promise<SigningKeyRecord[]> {
-  const rows = await db.signingKey.findMany({ orderBy: { activatesAt: 'asc' } });
+async function listKeys(query: Query): Promise<SigningKeyRecord[]> {
+  const rows = await query<SigningKeyRow>(
+    'SELECT kid, public_jwk, private_key_enc, created_at, activates_at, retired_at, compromised_at FROM signing_keys ORDER BY activates_at',
+  );
   return rows.map(toRecord);
 }
 
-function toRecord(row: SigningKey): SigningKeyRecord {
-  const jwk = row.publicJwk as Record<string, unknown>;
+function toRecord(row: SigningKeyRow): SigningKeyRecord {
+  const jwk = row.public_jwk;
   return {
     kid: row.kid,
     publicJwk: { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) },
-    privateKeyEnc: row.privateKeyEnc,
-    createdAt: row.createdAt,
-    activatesAt: row.activatesAt,
-    retiredAt: row.retiredAt,
-    compromisedAt: row.compromisedAt,
+    privateKeyEnc: new Uint8Array(row.private_key_enc),
+    createdAt: row.created_at,
+    activatesAt: row.activates_at,
+    retiredAt: row.retired_at,
+    compromisedAt: row.compromised_at,
   };
 }

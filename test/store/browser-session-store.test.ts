@@ -32,7 +32,7 @@ const implementations: { name: string; open(): Promise<StoreUnderTest> }[] = dat
     await applyMigrations(db.handle, await readMigrations(MIGRATIONS_DIR));
     const clock = new ManualClock();
     return {
-      store: new PrismaSessionStore(db.prisma, clock, lifetimes),
+      store: new PrismaSessionStore(await db.prisma(), clock, lifetimes),
       clock,
       async newUser() {
         const id = randomUUID();

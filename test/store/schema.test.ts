@@ -39,6 +39,7 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
   });
 
   it('writes and reads back every model and field', async () => {
+    const prisma = await db.prisma();
     const userId = randomUUID();
     const user = {
       id: userId,
@@ -53,8 +54,8 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       createdAt: at('2030-01-01T00:00:00.000Z'),
       updatedAt: at('2030-01-01T00:00:00.002Z'),
     };
-    await db.prisma.user.create({ data: user });
-    expect(await db.prisma.user.findUniqueOrThrow({ where: { emailNormalized: 'alice@example.com' } })).toEqual(user);
+    await prisma.user.create({ data: user });
+    expect(await prisma.user.findUniqueOrThrow({ where: { emailNormalized: 'alice@example.com' } })).toEqual(user);
 
     const session = {
       idHash: 'session-hash',
@@ -68,8 +69,8 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       idleExpiresAt: at('2030-01-01T00:40:00.000Z'),
       expiresAt: at('2030-01-01T12:00:00.000Z'),
     };
-    await db.prisma.browserSession.create({ data: session });
-    expect(await db.prisma.browserSession.findUniqueOrThrow({ where: { idHash: 'session-hash' } })).toEqual(session);
+    await prisma.browserSession.create({ data: session });
+    expect(await prisma.browserSession.findUniqueOrThrow({ where: { idHash: 'session-hash' } })).toEqual(session);
 
     const family = {
       id: randomUUID(),
@@ -85,14 +86,14 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       revokedAt: at('2030-01-02T00:00:00.000Z'),
       revokedReason: 'logout',
     };
-    await db.prisma.refreshFamily.create({ data: family });
-    expect(await db.prisma.refreshFamily.findUniqueOrThrow({ where: { id: family.id } })).toEqual(family);
+    await prisma.refreshFamily.create({ data: family });
+    expect(await prisma.refreshFamily.findUniqueOrThrow({ where: { id: family.id } })).toEqual(family);
 
     const token = { tokenHash: 'rt-hash', familyId: family.id, generation: 2, spentAt: at('2030-01-01T01:00:00.000Z'), createdAt: at('2030-01-01T00:30:00.000Z') };
-    await db.prisma.refreshToken.create({ data: token });
-    expect(await db.prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: 'rt-hash' } })).toEqual(token);
+    await prisma.refreshToken.create({ data: token });
+    expect(await prisma.refreshToken.findUniqueOrThrow({ where: { tokenHash: 'rt-hash' } })).toEqual(token);
     await expect(
-      db.prisma.refreshToken.create({ data: { ...token, tokenHash: 'rt-hash-2' } }),
+      prisma.refreshToken.create({ data: { ...token, tokenHash: 'rt-hash-2' } }),
     ).rejects.toThrow(/Unique constraint/);
 
     const key = {
@@ -104,8 +105,8 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       retiredAt: at('2030-02-01T00:00:00.000Z'),
       compromisedAt: at('2030-02-02T00:00:00.000Z'),
     };
-    await db.prisma.signingKey.create({ data: key });
-    const storedKey = await db.prisma.signingKey.findUniqueOrThrow({ where: { kid: 'kid-1' } });
+    await prisma.signingKey.create({ data: key });
+    const storedKey = await prisma.signingKey.findUniqueOrThrow({ where: { kid: 'kid-1' } });
     expect({ ...storedKey, privateKeyEnc: [...storedKey.privateKeyEnc] }).toEqual({ ...key, privateKeyEnc: [1, 2, 3, 255] });
 
     const code = {
@@ -121,23 +122,23 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       expiresAt: at('2030-01-01T00:01:00.000Z'),
       consumedAt: at('2030-01-01T00:00:30.000Z'),
     };
-    await db.prisma.authorizationCode.create({ data: code });
-    expect(await db.prisma.authorizationCode.findUniqueOrThrow({ where: { codeHash: 'code-hash' } })).toEqual(code);
+    await prisma.authorizationCode.create({ data: code });
+    expect(await prisma.authorizationCode.findUniqueOrThrow({ where: { codeHash: 'code-hash' } })).toEqual(code);
 
     const revoked = { jti: 'jti-1', expiresAt: at('2030-01-01T00:15:00.000Z'), createdAt: at('2030-01-01T00:00:00.000Z') };
-    await db.prisma.revokedAccessToken.create({ data: revoked });
-    expect(await db.prisma.revokedAccessToken.findUniqueOrThrow({ where: { jti: 'jti-1' } })).toEqual(revoked);
+    await prisma.revokedAccessToken.create({ data: revoked });
+    expect(await prisma.revokedAccessToken.findUniqueOrThrow({ where: { jti: 'jti-1' } })).toEqual(revoked);
 
-    const event = await db.prisma.auditEvent.create({
+    const event = await prisma.auditEvent.create({
       data: { type: 'login_succeeded', userId, clientId: 'mobile', familyId: family.id, ip: '203.0.113.9', detail: { method: 'password' }, createdAt: at('2030-01-01T00:00:00.000Z') },
     });
     expect(typeof event.id).toBe('bigint');
-    expect(await db.prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ type: 'login_succeeded', detail: { method: 'password' } });
+    expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ type: 'login_succeeded', detail: { method: 'password' } });
 
     // Deleting a user removes everything that belongs to it.
-    await db.prisma.user.delete({ where: { id: userId } });
-    expect(await db.prisma.refreshToken.count()).toBe(0);
-    expect(await db.prisma.browserSession.count()).toBe(0);
-    expect(await db.prisma.authorizationCode.count()).toBe(0);
+    await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.refreshToken.count()).toBe(0);
+    expect(await prisma.browserSession.count()).toBe(0);
+    expect(await prisma.authorizationCode.count()).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import { createKeyService } from '../../src/composition/keys.js';
 import { loadMasterKey } from '../../src/store/master-key.js';
 import { applyMigrations, readMigrations } from '../../src/store/migrations.js';
 import { openDatabase, type OpenDatabase } from '../../src/store/open-database.js';
-import { PrismaSigningKeyStore } from '../../src/store/signing-key-store.js';
+import { PostgresSigningKeyStore } from '../../src/store/signing-key-store.js';
 import { postgresTarget, TEST_DATABASE_URL } from '../support/databases.js';
 
 const DAY = 86_400;
@@ -40,7 +40,7 @@ describe.skipIf(!TEST_DATABASE_URL)('signing-key rotation across replicas on Pos
       Array.from({ length: count }, async () => {
         const pool = await openDatabase(config);
         pools.push(pool);
-        return createKeyService(config, { prisma: pool.prisma, masterKey: loadMasterKey(config, silent), clock, log: silent });
+        return createKeyService(config, { database: pool.handle, masterKey: loadMasterKey(config, silent), clock, log: silent });
       }),
     );
   }
@@ -48,7 +48,7 @@ describe.skipIf(!TEST_DATABASE_URL)('signing-key rotation across replicas on Pos
   const storedKeys = async () => {
     const pool = await openDatabase(config);
     try {
-      return await new PrismaSigningKeyStore(pool.prisma).list();
+      return await new PostgresSigningKeyStore(pool.handle).list();
     } finally {
       await pool.close();
     }
