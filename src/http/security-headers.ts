@@ -4,7 +4,10 @@ import helmet, { type HelmetOptions } from 'helmet';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Helmet options this route overrides (the login page's own CSP); the rest stay the service's. */
+    /**
+     * The route serves pages: it gets helmet's whole header set, document
+     * headers included, with these overrides (the login page's own CSP).
+     */
     securityHeaders?: HelmetOptions;
   }
 }
@@ -30,18 +33,40 @@ export function securityHeaderSet(options: HelmetOptions): HeaderSet {
   return Object.freeze(headers);
 }
 
-/** Sets helmet's security headers on every answer, 404s and errors included, from sets computed at start. */
+/**
+ * Headers that tell a browser how to treat a document: its window opener,
+ * agent cluster, link DNS prefetching, IE's download prompt, Flash and PDF
+ * policy files, the retired XSS auditor. An API answer is never rendered as a
+ * document (`nosniff` and `default-src 'none'` see to that), and each header
+ * costs a cheap request about 1 µs to validate and write (twelve of them took
+ * a third of a bare route's throughput, measured), so JSON answers go without.
+ */
+const DOCUMENT_ONLY: HelmetOptions = {
+  crossOriginOpenerPolicy: false,
+  originAgentCluster: false,
+  xDnsPrefetchControl: false,
+  xDownloadOptions: false,
+  xPermittedCrossDomainPolicies: false,
+  xXssProtection: false,
+};
+
+/**
+ * Sets helmet's security headers on every answer, 404s and errors included,
+ * from sets computed at start: `options` without the document-only headers
+ * for API answers, and helmet's whole set with a route's `securityHeaders`
+ * overrides for the routes that serve pages.
+ */
 export const securityHeadersPlugin = fp(
-  async (app: FastifyInstance, defaults: HelmetOptions) => {
-    const common = securityHeaderSet(defaults);
+  async (app: FastifyInstance, options: HelmetOptions) => {
+    const api = securityHeaderSet({ ...options, ...DOCUMENT_ONLY } as HelmetOptions);
     // Keyed by the route's overrides object, which Fastify keeps by reference in the route's config.
-    const perRoute = new WeakMap<HelmetOptions, HeaderSet>();
+    const pages = new WeakMap<HelmetOptions, HeaderSet>();
     app.addHook('onRoute', (route) => {
       const overrides = route.config?.securityHeaders;
-      if (overrides && !perRoute.has(overrides)) perRoute.set(overrides, securityHeaderSet({ ...defaults, ...overrides } as HelmetOptions));
+      if (overrides && !pages.has(overrides)) pages.set(overrides, securityHeaderSet({ ...options, ...overrides } as HelmetOptions));
     });
     const headersFor = ({ securityHeaders }: { securityHeaders?: HelmetOptions }): HeaderSet =>
-      (securityHeaders && perRoute.get(securityHeaders)) || common;
+      (securityHeaders && pages.get(securityHeaders)) || api;
     app.addHook('onRequest', (request, reply, done) => {
       reply.headers(headersFor(request.routeOptions.config));
       done();

@@ -19,7 +19,17 @@ describe('security headers', () => {
     'cross-origin-resource-policy': 'same-site',
   };
 
-  it('sets helmet\'s headers on every kind of answer: a route, a 404, an OAuth error (no client: 401), a probe', async () => {
+  // How a browser treats a document; an API answer is never rendered as one.
+  const DOCUMENT_HEADERS = [
+    'cross-origin-opener-policy',
+    'origin-agent-cluster',
+    'x-dns-prefetch-control',
+    'x-download-options',
+    'x-permitted-cross-domain-policies',
+    'x-xss-protection',
+  ];
+
+  it('sets helmet\'s API headers on every kind of answer: a route, a 404, an OAuth error (no client: 401), a probe', async () => {
     const answers = await Promise.all([
       t.app.inject('/.well-known/jwks.json'),
       t.app.inject('/no/such/route'),
@@ -27,11 +37,16 @@ describe('security headers', () => {
       t.app.inject('/healthz'),
     ]);
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 404, 401, 200]);
-    for (const answer of answers) expect(answer.headers).toMatchObject(API_HEADERS);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject(API_HEADERS);
+      for (const name of DOCUMENT_HEADERS) expect(answer.headers).not.toHaveProperty(name);
+    }
   });
 
-  it('gives the login page its own CSP and referrer policy, leaving the rest as on the API', async () => {
+  it('gives the login page helmet\'s document headers, its own CSP and referrer policy, and the rest as on the API', async () => {
     const page = await t.app.inject('/login');
+    for (const name of DOCUMENT_HEADERS) expect(page.headers).toHaveProperty(name);
+    expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
     expect(page.headers['content-security-policy']).toMatch(/^default-src 'none';style-src 'sha256-[A-Za-z0-9+/=]+';form-action 'self';/);
     expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
