@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import type { DatabaseHandle, DatabaseSession } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /**
  * The embedded default: PGlite (PostgreSQL compiled to WebAssembly) on disk.
@@ -9,7 +10,14 @@ import type { DatabaseHandle, DatabaseSession } from './database.js';
  */
 export async function openEmbedded(dataDir: string): Promise<{ handle: DatabaseHandle; pglite: PGlite }> {
   mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir);
+  const release = lockDataDir(dataDir);
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir);
+  } catch (error) {
+    release();
+    throw error;
+  }
 
   const session: DatabaseSession = {
     query: async (sql, params = []) => (await pglite.query(sql, params as unknown[])).rows as never,
@@ -27,6 +35,7 @@ export async function openEmbedded(dataDir: string): Promise<{ handle: DatabaseH
     },
     async close() {
       if (!pglite.closed) await pglite.close();
+      release();
     },
   };
   return { handle, pglite };
