@@ -1,7 +1,5 @@
 import type { Config } from '../config/index.js';
 import type { DatabaseHandle } from './database.js';
-import { openEmbedded } from './embedded.js';
-import { openPostgres } from './postgres.js';
 import type { PrismaClient } from './prisma/generated/client.js';
 
 type PrismaAdapter = NonNullable<ConstructorParameters<typeof PrismaClient>[0]['adapter']>;
@@ -18,13 +16,19 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** PostgreSQL when a URL is configured, else the embedded on-disk PGlite. Prisma runs through a driver adapter either way. */
+/**
+ * PostgreSQL when a URL is configured, else the embedded on-disk PGlite. Each
+ * engine's driver is loaded only when it is the one configured (pg and PGlite
+ * each take 45–70 ms to load). Prisma runs through a driver adapter either way.
+ */
 export async function openDatabase(config: Pick<Config, 'database' | 'databaseTimeoutMs'>): Promise<OpenDatabase> {
   const { database } = config;
   if (database.kind === 'postgres') {
+    const { openPostgres } = await import('./postgres.js');
     const { handle, pool } = openPostgres({ url: database.url, poolSize: database.poolSize, timeoutMs: config.databaseTimeoutMs });
     return withPrismaOnDemand(handle, async () => new (await import('@prisma/adapter-pg')).PrismaPg(pool));
   }
+  const { openEmbedded } = await import('./embedded.js');
   const { handle, pglite } = await openEmbedded(database.dataDir);
   return withPrismaOnDemand(handle, async () => new (await import('pglite-prisma-adapter')).PrismaPGlite(pglite));
 }
