@@ -1,7 +1,14 @@
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
+import { envSchema } from '../../src/config/schema.js';
 
 describe('loadConfig', () => {
+  it('has an environment schema that is valid JSON Schema (the service skips this check at start)', () => {
+    const ajv = new Ajv();
+    expect(ajv.validateSchema(envSchema), ajv.errorsText()).toBe(true);
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig({});
     expect(config.port).toBe(3000);
