@@ -38,6 +38,12 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   const { config, clock, accounts, audit, sessions } = options;
   const rates = { perIp: config.login.ratePerMinute, perAccount: config.login.accountRatePerMinute };
   const devices = new Devices({ sessions: sessions.store, tokens: options.tokens, audit, clock });
+  // The first login should not pay for computing the dummy hash. It runs on the threadpool while the
+  // routes register and compile, and readiness waits for it, so a failure still stops the start; the
+  // empty handler only keeps it from counting as unhandled until then.
+  const warmedUp = accounts.warmUp();
+  warmedUp.catch(() => {});
+  app.addHook('onReady', () => warmedUp);
 
   await app.register(sessionPlugin, { sessions, cookieSecret: options.cookieSecret });
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
@@ -48,6 +54,4 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
-  // The first login should not pay for computing the dummy hash.
-  await accounts.warmUp();
 }
