@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config/index.js';
-import { argon2Ceiling, databaseCeiling, httpCeilings, type Ceilings } from './lib/ceilings.js';
+import { databaseCeiling, measureCeilingFor, startCeilingServer, type CeilingMeasurement, type CeilingName, type CeilingRig, type DatabaseCeiling } from './lib/ceilings.js';
 import { cleanup, installSignalHandlers, onCleanup } from './lib/children.js';
 import { runGrowth } from './lib/growth.js';
 import { PROJECT_ROOT, RESULTS_DIR } from './lib/paths.js';
@@ -70,17 +70,29 @@ async function runBench(args: BenchArgs): Promise<number> {
   const env = await prepare(args);
   const { config } = env;
 
-  let ceilings: Ceilings | undefined;
+  // The database ceiling comes first, as it sizes the refresh pool; every other ceiling is measured
+  // right before the scenario it divides (see CeilingMeasurement).
+  let rig: CeilingRig | undefined;
   if (args.ceilings) {
     log('\nceilings');
-    const http = await httpCeilings(timing, log);
-    log(`  argon2id ceiling: ${config.passwordHashing.memoryCost} KiB, t=${config.passwordHashing.timeCost}, p=${config.passwordHashing.parallelism}, ${timing.loginConnections} at a time`);
-    const argon2 = await argon2Ceiling(config.passwordHashing, timing.loginConnections, timing.durationSec, timing.warmupSec);
     const poolSize = config.database.kind === 'postgres' ? config.database.poolSize : 1;
-    log(`  database ceiling: the rotation statement through pg, pool ${poolSize}, ${timing.connections} callers`);
-    const database = await databaseCeiling(env.ceilingDatabaseUrl, poolSize, timing.connections, timing.durationSec, timing.warmupSec);
-    ceilings = { ...http, argon2, database };
+    let database: DatabaseCeiling | undefined;
+    if (args.only.size === 0 || args.only.has(3)) {
+      log(`  database ceiling: the rotation statement through pg, pool ${poolSize}, ${timing.connections} callers`);
+      database = await databaseCeiling(env.ceilingDatabaseUrl, poolSize, timing.connections, timing.durationSec, timing.warmupSec);
+    }
+    const server = await startCeilingServer();
+    onCleanup(() => server.stop());
+    rig = { server, ...(database ? { database } : {}), passwordHashing: config.passwordHashing, timing };
+    log('  the others right before the scenario each divides');
   }
+  const measurements: CeilingMeasurement[] = [];
+  const measureCeiling = async (name: CeilingName, scenario: number): Promise<CeilingMeasurement> => {
+    const measured = await measureCeilingFor(rig!, name, scenario);
+    measurements.push(measured);
+    log(`    ${name} ceiling: ${fmtInt(measured.opsPerSec)} ops/s`);
+    return measured;
+  };
 
   log('\nstart-up');
   // The first start on a new database also creates the first signing key; the second is a plain restart.
@@ -96,7 +108,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   const db = new pg.Pool({ connectionString: env.databaseUrl, max: 4 });
   onCleanup(() => db.end());
   const seeded = await seedAccounts(service.url, db, config, timing.users);
-  const perSecond = ceilings?.database.opsPerSec ?? 4000;
+  const perSecond = rig?.database?.opsPerSec ?? 4000;
   const poolSize = Math.min(300_000, Math.ceil(perSecond * (timing.durationSec + timing.warmupSec) * 1.25) + 500);
   const mintStarted = Date.now();
   const refreshPool = await mintFamilies(db, {
@@ -122,7 +134,6 @@ async function runBench(args: BenchArgs): Promise<number> {
     timing,
     seeded,
     refreshPool,
-    ceilings,
     log,
   };
   const outcomes: ScenarioOutcome[] = [];
@@ -130,7 +141,8 @@ async function runBench(args: BenchArgs): Promise<number> {
   for (const scenario of HTTP_SCENARIOS) {
     if (args.only.size > 0 && !args.only.has(scenario.id)) continue;
     log(`  ${scenario.id} ${scenario.name}`);
-    const outcome = await runHttpScenario(scenario, context);
+    const ceiling = args.ceilings && scenario.ceiling ? await measureCeiling(scenario.ceiling, scenario.id) : undefined;
+    const outcome = await runHttpScenario(scenario, context, ceiling?.opsPerSec);
     if (outcome.status !== 'ok') log(`    ${outcome.status}: ${outcome.reason}`);
     outcomes.push(outcome);
   }
@@ -153,16 +165,13 @@ async function runBench(args: BenchArgs): Promise<number> {
       ];
 
   const rows = scenarioRows(outcomes);
-  const ceilingRows = ceilings
-    ? [
-        ['ceiling', 'ops/s', 'p50 ms', 'p99 ms', 'CPU µs/op', 'how'],
-        ['HTTP', fmtInt(ceilings.http.reqPerSec), formatMs(ceilings.http.p50Ms), formatMs(ceilings.http.p99Ms), cpu(ceilings.http.cpuUsPerRequest), `bare Fastify, constant JSON, c=${timing.connections}`],
-        ['signing', fmtInt(ceilings.signing.reqPerSec), formatMs(ceilings.signing.p50Ms), formatMs(ceilings.signing.p99Ms), cpu(ceilings.signing.cpuUsPerRequest), 'same route + one ES256 SignJWT'],
-        ['verification', fmtInt(ceilings.verification.reqPerSec), formatMs(ceilings.verification.p50Ms), formatMs(ceilings.verification.p99Ms), cpu(ceilings.verification.cpuUsPerRequest), 'same route + one ES256 jwtVerify'],
-        ['argon2', fmtInt(ceilings.argon2.opsPerSec), formatMs(ceilings.argon2.p50Ms), formatMs(ceilings.argon2.p99Ms), '–', `argon2id verify, ${ceilings.argon2.parameters.memoryCost} KiB t=${ceilings.argon2.parameters.timeCost} p=${ceilings.argon2.parameters.parallelism}, ${ceilings.argon2.concurrency} at a time`],
-        ['database', fmtInt(ceilings.database.opsPerSec), formatMs(ceilings.database.p50Ms), formatMs(ceilings.database.p99Ms), '–', `rotation CTE via pg, pool ${ceilings.database.poolSize}, ${ceilings.database.concurrency} callers; PostgreSQL CPU ${fmtInt(ceilings.database.postgresCpuUsPerOp)} µs/op`],
-      ]
-    : undefined;
+  const ceilingRows =
+    measurements.length > 0
+      ? [
+          ['ceiling', 'for', 'ops/s', 'p50 ms', 'p99 ms', 'CPU µs/op', 'how'],
+          ...measurements.map((m) => [m.name, String(m.scenario), fmtInt(m.opsPerSec), formatMs(m.p50Ms), formatMs(m.p99Ms), cpu(m.cpuUsPerOp), m.how]),
+        ]
+      : undefined;
 
   log('');
   if (ceilingRows) log(`${table(ceilingRows)}\n`);
@@ -194,7 +203,7 @@ async function runBench(args: BenchArgs): Promise<number> {
       peakRssMb,
     },
     seeding: { userPath: seeded.userPath, tokenPath: seeded.tokenPath, refreshPool: refreshPool.length + 0, sessions: seeded.sessionCookies.length },
-    ceilings,
+    ceilings: measurements,
     scenarios: outcomes,
     targets: [...outcomes.flatMap((o) => o.targets.map((t) => ({ scenario: o.id, ...t }))), ...overall.map((t) => ({ scenario: 'service', ...t }))],
     markdown: { ceilings: ceilingRows ? markdownTable(ceilingRows) : undefined, scenarios: markdownTable(rows) },

@@ -19,12 +19,55 @@ export interface OpsResult {
   errors: number;
 }
 
-export interface Ceilings {
-  http: LoadResult;
-  signing: LoadResult;
-  verification: LoadResult;
-  argon2: OpsResult & { concurrency: number; parameters: Argon2Parameters };
-  database: OpsResult & { concurrency: number; poolSize: number; postgresCpuUsPerOp: number };
+export type CeilingName = 'http' | 'signing' | 'verification' | 'argon2' | 'database';
+
+export type Argon2Ceiling = OpsResult & { concurrency: number; parameters: Argon2Parameters };
+export type DatabaseCeiling = OpsResult & { concurrency: number; poolSize: number; postgresCpuUsPerOp: number };
+
+/**
+ * One measurement of a ceiling, for the scenario it divides. Each is taken
+ * right before its scenario: on a shared VM the machine's speed drifts over
+ * minutes, and a ceiling measured at the start of the run divided figures
+ * taken minutes later by a different machine.
+ */
+export interface CeilingMeasurement {
+  name: CeilingName;
+  scenario: number;
+  opsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerOp: number | undefined;
+  how: string;
+}
+
+/** What measuring a ceiling needs: the database ceiling is measured once, up front (when scenario 3 runs), as it sizes the refresh pool. */
+export interface CeilingRig {
+  server: CeilingServer;
+  database?: DatabaseCeiling;
+  passwordHashing: Argon2Parameters;
+  timing: LoadSettings & { loginConnections: number };
+}
+
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** The ceiling `name`, measured now for `scenario` (the database ceiling as measured up front). */
+export async function measureCeilingFor(rig: CeilingRig, name: CeilingName, scenario: number): Promise<CeilingMeasurement> {
+  const { timing } = rig;
+  if (name === 'database') {
+    if (!rig.database) throw new Error('the database ceiling is measured up front, before the scenario that needs it');
+    const { opsPerSec, p50Ms, p99Ms, poolSize, concurrency, postgresCpuUsPerOp } = rig.database;
+    const how = `rotation CTE via pg, pool ${poolSize}, ${concurrency} callers, each a fresh family; PostgreSQL CPU ${count(postgresCpuUsPerOp)} µs/op`;
+    return { name, scenario, opsPerSec, p50Ms, p99Ms, cpuUsPerOp: undefined, how };
+  }
+  if (name === 'argon2') {
+    const { memoryCost, timeCost, parallelism } = rig.passwordHashing;
+    const hashes = await argon2Ceiling(rig.passwordHashing, timing.loginConnections, timing.durationSec, timing.warmupSec);
+    const how = `argon2id verify, ${memoryCost} KiB t=${timeCost} p=${parallelism}, ${hashes.concurrency} at a time`;
+    return { name, scenario, opsPerSec: hashes.opsPerSec, p50Ms: hashes.p50Ms, p99Ms: hashes.p99Ms, cpuUsPerOp: undefined, how };
+  }
+  const route = await httpCeiling(rig.server, name, timing);
+  const how = { http: `bare Fastify, constant JSON, c=${timing.connections}`, signing: 'same route + one ES256 SignJWT', verification: 'same route + one ES256 jwtVerify' }[name];
+  return { name, scenario, opsPerSec: route.reqPerSec, p50Ms: route.p50Ms, p99Ms: route.p99Ms, cpuUsPerOp: route.cpuUsPerRequest, how };
 }
 
 /** Families minted for the database ceiling per second of its run (warm-up included). */
@@ -64,8 +107,15 @@ export async function measureOps(
   return { opsPerSec: latencies.length / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), total: latencies.length, errors };
 }
 
-/** The ceilings server (bench/ceiling-server.ts) in a process of its own, like the service. */
-async function startCeilingServer(): Promise<{ url: string; token: string; pid: number; stop(): Promise<void> }> {
+export interface CeilingServer {
+  url: string;
+  token: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The ceilings server (bench/ceiling-server.ts) in a process of its own, like the service; it idles while the scenarios run. */
+export async function startCeilingServer(): Promise<CeilingServer> {
   const child = spawnTracked(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
@@ -81,23 +131,15 @@ async function startCeilingServer(): Promise<{ url: string; token: string; pid: 
   return { url: `http://127.0.0.1:${port}`, token, pid: child.pid as number, stop: () => stopChild(child) };
 }
 
-export async function httpCeilings(settings: LoadSettings, log: (line: string) => void): Promise<Pick<Ceilings, 'http' | 'signing' | 'verification'>> {
-  const server = await startCeilingServer();
-  try {
-    log('  HTTP ceiling: bare Fastify, constant JSON body');
-    const http = await drive(server.url, { method: 'GET', path: '/constant' }, settings, server.pid);
-    log('  signing ceiling: the same route signing one ES256 JWT');
-    const signing = await drive(server.url, { method: 'GET', path: '/sign' }, settings, server.pid);
-    log('  verification ceiling: the same route verifying one');
-    const verification = await drive(server.url, { method: 'GET', path: '/verify', headers: { authorization: `Bearer ${server.token}` } }, settings, server.pid);
-    return { http, signing, verification };
-  } finally {
-    await server.stop();
-  }
+/** The bare route (HTTP), the same route signing one ES256 JWT (signing) or verifying one (verification). */
+export function httpCeiling(server: CeilingServer, name: 'http' | 'signing' | 'verification', settings: LoadSettings): Promise<LoadResult> {
+  if (name === 'http') return drive(server.url, { method: 'GET', path: '/constant' }, settings, server.pid);
+  if (name === 'signing') return drive(server.url, { method: 'GET', path: '/sign' }, settings, server.pid);
+  return drive(server.url, { method: 'GET', path: '/verify', headers: { authorization: `Bearer ${server.token}` } }, settings, server.pid);
 }
 
 /** argon2id verifications through the service's own hasher (libuv threadpool, default size), `concurrency` at a time. */
-export async function argon2Ceiling(parameters: Argon2Parameters, concurrency: number, seconds: number, warmupSeconds: number): Promise<Ceilings['argon2']> {
+export async function argon2Ceiling(parameters: Argon2Parameters, concurrency: number, seconds: number, warmupSeconds: number): Promise<Argon2Ceiling> {
   const hasher = new Argon2PasswordHasher(parameters);
   const password = 'correct horse battery staple 42';
   const hash = await hasher.hash(password);
@@ -115,7 +157,7 @@ export async function argon2Ceiling(parameters: Argon2Parameters, concurrency: n
  * no full-page WAL images, and measure a rotation the service never serves
  * (112 against 144 µs of PostgreSQL CPU per rotation, measured on the same code).
  */
-export async function databaseCeiling(url: string, poolSize: number, concurrency: number, seconds: number, warmupSeconds: number): Promise<Ceilings['database']> {
+export async function databaseCeiling(url: string, poolSize: number, concurrency: number, seconds: number, warmupSeconds: number): Promise<DatabaseCeiling> {
   const seedPool = new pg.Pool({ connectionString: url, max: 2 });
   const users = await insertUsers(seedPool, 10, 'not-a-login-user', 'ceiling');
   // More than this machine rotates in the time: a call finding the pool empty counts as an error.

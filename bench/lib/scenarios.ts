@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import type { Ceilings } from './ceilings.js';
+import type { CeilingName } from './ceilings.js';
 import { spawnTracked } from './children.js';
 import { drive, preflight, type LoadRequest, type LoadResult } from './load.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -16,13 +16,10 @@ export interface ScenarioContext {
   seeded: Seeded;
   /** Fresh, never-used refresh tokens; each request of scenario 3 takes one. */
   refreshPool: string[];
-  ceilings: Ceilings | undefined;
   log(line: string): void;
 }
 
-type CeilingName = 'http' | 'signing' | 'verification' | 'argon2' | 'database';
-
-interface HttpScenario {
+export interface HttpScenario {
   id: number;
   name: string;
   route: string;
@@ -159,13 +156,8 @@ export const HTTP_SCENARIOS: HttpScenario[] = [
   },
 ];
 
-const ceilingValue = (ceilings: Ceilings | undefined, name: CeilingName | undefined): number | undefined => {
-  if (!ceilings || !name) return undefined;
-  if (name === 'argon2' || name === 'database') return ceilings[name].opsPerSec;
-  return ceilings[name].reqPerSec;
-};
-
-export async function runHttpScenario(scenario: HttpScenario, context: ScenarioContext): Promise<ScenarioOutcome> {
+/** Runs one scenario; `ceiling` is its ceiling's ops/s, measured right before (undefined with --no-ceilings). */
+export async function runHttpScenario(scenario: HttpScenario, context: ScenarioContext, ceiling: number | undefined): Promise<ScenarioOutcome> {
   const connections = scenario.connections === -1 ? context.timing.loginConnections : context.timing.connections;
   const base = { id: scenario.id, name: scenario.name, route: scenario.route, connections, targets: [] as TargetCheck[] };
   const request = await scenario.request(context);
@@ -175,8 +167,7 @@ export async function runHttpScenario(scenario: HttpScenario, context: ScenarioC
   const result = await drive(context.url, request, { ...context.timing, connections }, context.pid);
   const memory = await memoryBreakdown(context.url);
   if (memory) context.log(`    memory after: RSS ${memory.rssMb} MB = V8 heap ${memory.heapTotalMb} MB (used ${memory.heapUsedMb}) + external ${memory.externalMb} MB + the rest (code, native allocations, wasm)`);
-  const value = ceilingValue(context.ceilings, scenario.ceiling);
-  const ratio = value ? result.reqPerSec / value : undefined;
+  const ratio = ceiling ? result.reqPerSec / ceiling : undefined;
   const failures = result.non2xx + result.errors + result.timeouts;
   return {
     ...base,
@@ -184,7 +175,7 @@ export async function runHttpScenario(scenario: HttpScenario, context: ScenarioC
     ...(failures > 0 ? { reason: `${failures} failed requests (status codes ${JSON.stringify(result.statusCodes)}, errors ${result.errors}, timeouts ${result.timeouts})` } : {}),
     result,
     ...(memory ? { memory } : {}),
-    ...(value !== undefined && scenario.ceiling ? { ceiling: { name: scenario.ceiling, value } } : {}),
+    ...(ceiling !== undefined && scenario.ceiling ? { ceiling: { name: scenario.ceiling, value: ceiling } } : {}),
     ...(ratio === undefined ? {} : { ratio }),
     targets: scenario.targets(result, ratio),
   };
