@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedTarget } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -23,6 +24,21 @@ describe('openapi.yaml', () => {
     const registered = new Set(t.app.registeredRoutes.map(key));
     const phantom = specRoutes().map(key).filter((route) => !registered.has(route));
     expect(phantom).toEqual([]);
+  });
+
+  it('declares only valid JSON Schema on its routes (the service skips this check at start)', () => {
+    const ajv = new Ajv({ strict: false });
+    const invalid: string[] = [];
+    for (const { method, url, schema } of t.app.registeredRoutes) {
+      const { body, querystring, params, headers, response } = (schema ?? {}) as Record<string, object | undefined>;
+      const responses = Object.entries(response ?? {}).map(([code, part]) => [`response ${code}`, part]);
+      const parts = Object.fromEntries([...Object.entries({ body, querystring, params, headers }), ...responses].filter(([, part]) => part !== undefined));
+      for (const [part, value] of Object.entries(parts)) {
+        if (!ajv.validateSchema(value as object)) invalid.push(`${method} ${url} ${part}: ${ajv.errorsText()}`);
+      }
+    }
+    expect(t.app.registeredRoutes.filter((route) => route.schema).length).toBeGreaterThan(10);
+    expect(invalid).toEqual([]);
   });
 
   it('lints clean with Redocly', () => {
