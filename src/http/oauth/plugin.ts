@@ -19,8 +19,9 @@ export interface OAuthRouteDeps {
 export async function oauthPlugin(app: FastifyInstance, options: OAuthRouteDeps & { discovery: Omit<DiscoveryOptions, 'grantTypes'> }) {
   await app.register(async (endpoints) => {
     // RFC 6749 §5.1: answers that carry or describe tokens are never cached, errors included.
-    endpoints.addHook('onRequest', async (_request, reply) => {
+    endpoints.addHook('onRequest', (_request, reply, done) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      done();
     });
     await endpoints.register(tokenRoute, options);
     await endpoints.register(revokeRoute, options);
