@@ -1,5 +1,4 @@
-import type { Role, User } from '../domain/users/user.js';
-import { ROLES } from '../domain/users/user.js';
+import { knownRoles, type User } from '../domain/users/user.js';
 import type { NewUser, UserStore } from '../domain/users/user-store.js';
 import type { DatabaseHandle } from './database.js';
 
@@ -20,7 +19,7 @@ const toUser = (row: UserRow): User => ({
   email: row.email,
   emailNormalized: row.email_normalized,
   passwordHash: row.password_hash,
-  roles: (row.roles ?? []).filter((role): role is Role => (ROLES as readonly string[]).includes(role)),
+  roles: knownRoles(row.roles),
   disabledAt: row.disabled_at,
   createdAt: row.created_at,
 });

@@ -1,6 +1,10 @@
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The roles we know among stored or claimed ones; anything else grants nothing. */
+export const knownRoles = (values: readonly string[] | null | undefined): Role[] =>
+  (values ?? []).filter((value): value is Role => (ROLES as readonly string[]).includes(value));
+
 export interface User {
   readonly id: string;
   /** As the user typed it. */

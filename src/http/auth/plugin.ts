@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
-import { ROLES, type Role, type User } from '../../domain/users/user.js';
+import { knownRoles, type User } from '../../domain/users/user.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { csrfTokenMatches, isCrossSite, isFormPost, SAFE_METHODS } from './cross-site.js';
 import type { Principal } from './principal.js';
@@ -78,7 +78,7 @@ export const authPlugin = fp(
         });
       }
       if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
-      const roles = (claims.roles ?? []).filter((role): role is Role => (ROLES as readonly string[]).includes(role));
+      const roles = knownRoles(claims.roles);
       return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, method: 'bearer' };
     };
 
