@@ -14,7 +14,7 @@ import { runGrowth } from './lib/growth.js';
 import { PROJECT_ROOT, RESULTS_DIR } from './lib/paths.js';
 import { createDatabase, dropDatabase, migrate, mintFamilies, postgresReachable, ADMIN_URL } from './lib/postgres.js';
 import { BENCH_REDIS_URL, deleteServiceKeys, redisReachable } from './lib/redis.js';
-import { formatMs, markdownTable, scenarioRows, table, type ScenarioOutcome } from './lib/report.js';
+import { fmt, formatMs, markdownTable, scenarioRows, table, type ScenarioOutcome } from './lib/report.js';
 import { HTTP_SCENARIOS, memoryBreakdown, runHttpScenario, runOfflineVerification, type ScenarioContext } from './lib/scenarios.js';
 import { MOBILE_CLIENT, seedAccounts } from './lib/seed.js';
 import { memoryOf, startService, type RunningService } from './lib/service.js';
@@ -90,7 +90,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   const measureCeiling = async (name: CeilingName, scenario: number): Promise<CeilingMeasurement> => {
     const measured = await measureCeilingFor(rig!, name, scenario);
     measurements.push(measured);
-    log(`    ${name} ceiling: ${fmtInt(measured.opsPerSec)} ops/s`);
+    log(`    ${name} ceiling: ${fmt(measured.opsPerSec)} ops/s`);
     return measured;
   };
 
@@ -169,7 +169,7 @@ async function runBench(args: BenchArgs): Promise<number> {
     measurements.length > 0
       ? [
           ['ceiling', 'for', 'ops/s', 'p50 ms', 'p99 ms', 'CPU µs/op', 'how'],
-          ...measurements.map((m) => [m.name, String(m.scenario), fmtInt(m.opsPerSec), formatMs(m.p50Ms), formatMs(m.p99Ms), cpu(m.cpuUsPerOp), m.how]),
+          ...measurements.map((m) => [m.name, String(m.scenario), fmt(m.opsPerSec), formatMs(m.p50Ms), formatMs(m.p99Ms), fmt(m.cpuUsPerOp), m.how]),
         ]
       : undefined;
 
@@ -178,7 +178,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   log(table(rows));
   const offline = outcomes.find((o) => o.id === 8 && o.detail);
   if (offline?.detail) {
-    log(`\noffline verification (${offline.detail.concurrency} in flight): remote JWKS ${fmtInt(offline.detail.remoteJwks ?? 0)}/s, local JWKS ${fmtInt(offline.detail.localJwks ?? 0)}/s, imported key ${fmtInt(offline.detail.importedKey ?? 0)}/s`);
+    log(`\noffline verification (${offline.detail.concurrency} in flight): remote JWKS ${fmt(offline.detail.remoteJwks ?? 0)}/s, local JWKS ${fmt(offline.detail.localJwks ?? 0)}/s, imported key ${fmt(offline.detail.importedKey ?? 0)}/s`);
   }
   log(`\nservice: ready ${Math.round(service.readyMs)} ms after start (first start ${Math.round(first.readyMs)} ms); peak RSS (VmHWM) ${peakRssMb.toFixed(0)} MB`);
   for (const target of overall) log(`  ${target.met ? 'ok' : 'MISSED'} ${target.label}`);
@@ -217,8 +217,6 @@ async function runBench(args: BenchArgs): Promise<number> {
   return 0;
 }
 
-const fmtInt = (value: number) => Math.round(value).toLocaleString('en-US');
-const cpu = (value: number | undefined) => (value === undefined ? '–' : fmtInt(value));
 
 installSignalHandlers();
 let code = 1;

@@ -9,6 +9,7 @@ import { PostgresRefreshStore } from '../../src/store/refresh-store.js';
 import { spawnTracked, stopChild } from './children.js';
 import { drive, postgresCpu, postgresCpuSince, type LoadResult, type LoadSettings } from './load.js';
 import { PROJECT_ROOT } from './paths.js';
+import { fmt } from './report.js';
 import { insertUsers, mintFamilies } from './postgres.js';
 
 export interface OpsResult {
@@ -48,15 +49,13 @@ export interface CeilingRig {
   timing: LoadSettings & { loginConnections: number };
 }
 
-const count = (value: number) => Math.round(value).toLocaleString('en-US');
-
 /** The ceiling `name`, measured now for `scenario` (the database ceiling as measured up front). */
 export async function measureCeilingFor(rig: CeilingRig, name: CeilingName, scenario: number): Promise<CeilingMeasurement> {
   const { timing } = rig;
   if (name === 'database') {
     if (!rig.database) throw new Error('the database ceiling is measured up front, before the scenario that needs it');
     const { opsPerSec, p50Ms, p99Ms, poolSize, concurrency, postgresCpuUsPerOp } = rig.database;
-    const how = `rotation CTE via pg, pool ${poolSize}, ${concurrency} callers, each a fresh family; PostgreSQL CPU ${count(postgresCpuUsPerOp)} µs/op`;
+    const how = `rotation CTE via pg, pool ${poolSize}, ${concurrency} callers, each a fresh family; PostgreSQL CPU ${fmt(postgresCpuUsPerOp)} µs/op`;
     return { name, scenario, opsPerSec, p50Ms, p99Ms, cpuUsPerOp: undefined, how };
   }
   if (name === 'argon2') {

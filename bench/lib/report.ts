@@ -22,7 +22,8 @@ export interface ScenarioOutcome {
   targets: TargetCheck[];
 }
 
-const fmt = (value: number | undefined, digits = 0) =>
+/** A figure for the tables: grouped thousands, `digits` decimals, `–` when there is none. */
+export const fmt = (value: number | undefined, digits = 0) =>
   value === undefined || Number.isNaN(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** autocannon's latencies are whole milliseconds: 0 means under one. */
