@@ -272,8 +272,8 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
     it('turns unready first, finishes every accepted request, and exits 0 within the grace period', async () => {
       const delayMs = 1000;
       const graceMs = 5000;
-      // Request logging on: the log is the server's own account of every request it accepted.
-      const target = await spawn({ ...shared, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_GRACE_MS: String(graceMs) });
+      // Request logging with arrivals (debug): the log is the server's own account of every request it accepted.
+      const target = await spawn({ ...shared, LOG_LEVEL: 'debug', SHUTDOWN_DELAY_MS: String(delayMs), SHUTDOWN_GRACE_MS: String(graceMs) });
       await waitReady(target);
       const token = await clientCredentialsToken(target.url);
       const port = Number(new URL(target.url).port);

@@ -35,11 +35,32 @@ describe('the app wires the pruning job', () => {
 describe('LOG_REQUESTS', () => {
   const requestLines = (logs: Record<string, unknown>[]) => logs.filter((line) => line.msg === 'incoming request' || line.msg === 'request completed');
 
-  it('logs each request when it arrives and when it is answered, by default', async () => {
+  it('logs each request once, when it is answered, with the request, its status and its time, by default', async () => {
     const t = await startTestApp(embeddedTarget);
     try {
+      await t.app.inject({ url: '/v1/me?state=secret', headers: { 'user-agent': 'probe/1', authorization: 'Bearer not-a-token' } });
+      const lines = requestLines(t.logs);
+      expect(lines).toHaveLength(1);
+      const [line] = lines as [Record<string, unknown>];
+      expect(line).toMatchObject({ level: 30, msg: 'request completed', req: { method: 'GET', url: '/v1/me', userAgent: 'probe/1' }, res: { statusCode: 401 } });
+      expect(line.reqId).toBe((line.req as { id: string }).id);
+      expect(line.responseTime).toEqual(expect.any(Number));
+      expect(JSON.stringify(line)).not.toMatch(/secret|not-a-token/);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('logs the arrival too at debug, for following a request that never completes', async () => {
+    const t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'debug' } });
+    try {
       await t.app.inject({ url: '/v1/me' });
-      expect(requestLines(t.logs).map((line) => line.msg)).toEqual(['incoming request', 'request completed']);
+      const lines = requestLines(t.logs);
+      expect(lines.map((line) => [line.level, line.msg])).toEqual([
+        [20, 'incoming request'],
+        [30, 'request completed'],
+      ]);
+      expect(lines[0]!.reqId).toBe(lines[1]!.reqId);
     } finally {
       await t.close();
     }

@@ -203,7 +203,7 @@ export async function redisDatabase(db: number): Promise<{ url: string; flush():
   return { url: url.toString(), flush };
 }
 
-/** The request lines of a service's JSON log: every request it accepted (`incoming request`) and answered (`request completed`). */
+/** The request lines of a service's JSON log at LOG_LEVEL=debug: every request it accepted (`incoming request`) and answered (`request completed`). */
 export function requestLog(output: string): { incoming: Map<string, string>; completed: Map<string, number> } {
   const incoming = new Map<string, string>();
   const completed = new Map<string, number>();
