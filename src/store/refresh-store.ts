@@ -62,22 +62,30 @@ WITH live AS (
 )
 SELECT id, user_id, client_id, scope, roles, email FROM advanced`;
 
+// The family and its first token in one statement: atomic, and one round trip where a transaction took four.
+const CREATE_FAMILY = `
+WITH family AS (
+  INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at)
+  VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8)
+  RETURNING id
+)
+INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at) SELECT $9, id, 0, $7 FROM family`;
+
 export class PostgresRefreshStore implements RefreshStore {
   constructor(private readonly db: DatabaseHandle) {}
 
   async createFamily(family: NewFamily, firstTokenHash: string): Promise<void> {
-    await this.db.transaction(async (query) => {
-      await query(
-        `INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at)
-         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8)`,
-        [family.id, family.userId, family.clientId, family.scope, family.userAgent, family.ip, family.createdAt, family.expiresAt],
-      );
-      await query('INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at) VALUES ($1, $2, 0, $3)', [
-        firstTokenHash,
-        family.id,
-        family.createdAt,
-      ]);
-    });
+    await this.db.query(CREATE_FAMILY, [
+      family.id,
+      family.userId,
+      family.clientId,
+      family.scope,
+      family.userAgent,
+      family.ip,
+      family.createdAt,
+      family.expiresAt,
+      firstTokenHash,
+    ]);
   }
 
   async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {

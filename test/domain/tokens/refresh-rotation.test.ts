@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { loadConfig } from '../../../src/config/index.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { Client } from '../../../src/domain/clients/client.js';
@@ -80,6 +80,18 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
     // Each access token names the account, as read with the rotation.
     const claims = await domain.accessTokens.verify(third.access_token);
     expect({ sub: claims.sub, email: claims.email, roles: claims.roles }).toEqual({ sub: userId, email: emailOfInsertedUser(userId), roles: ['user'] });
+  });
+
+  it('creates a family and its first token together, or neither', async () => {
+    const store = new PostgresRefreshStore(db.handle);
+    const family = (id: string) => ({ id, userId, clientId: 'mobile', scope: 'openid', userAgent: null, ip: null, createdAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 86_400_000) });
+    const [first, second] = [randomUUID(), randomUUID()];
+    const tokenHash = randomBytes(32).toString('base64url');
+    await store.createFamily(family(first), tokenHash);
+    expect(await store.findByToken(tokenHash)).toMatchObject({ family: { id: first, generation: 0 }, spent: false });
+    // The same first-token hash again: its insert fails, and the second family goes with it.
+    await expect(store.createFamily(family(second), tokenHash)).rejects.toThrow();
+    expect(await store.findFamily(second)).toBeUndefined();
   });
 
   it('answers a replay of the immediate parent within the window with the same successor', async () => {
