@@ -55,7 +55,7 @@ export async function prepare(args: BenchArgs): Promise<Environment> {
   const logFile = path.join(os.tmpdir(), `${runId}.log`);
   log(`PostgreSQL ${ADMIN_URL.replace(/\/[^/]*$/, '')} (database ${runId}, dropped at the end); Redis ${redisUrl ?? 'not reachable: sessions in PostgreSQL'}`);
   log(`service log: ${logFile}${args.profile ? '; CPU profiles: bench/results/profiles/' : ''}`);
-  log(`service runtime (the Dockerfile's, unless overridden): MALLOC_ARENA_MAX=${serviceEnv.MALLOC_ARENA_MAX ?? '(glibc default)'} NODE_OPTIONS=${serviceEnv.NODE_OPTIONS ?? '(none)'}`);
+  log(`service runtime (the Dockerfile's, unless overridden): MALLOC_ARENA_MAX=${serviceEnv.MALLOC_ARENA_MAX ?? '(glibc default)'} MALLOC_TOP_PAD_=${serviceEnv.MALLOC_TOP_PAD_ ?? '(glibc default)'} NODE_OPTIONS=${serviceEnv.NODE_OPTIONS ?? '(none)'}`);
   return { runId, databaseUrl, ceilingDatabaseUrl, redisUrl, serviceEnv, config: loadConfig(serviceEnv), logFile };
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
 
 /** The runtime settings the bench takes from the image, so it measures the service as it ships. */
-const FROM_IMAGE = ['MALLOC_ARENA_MAX', 'NODE_OPTIONS'] as const;
+const FROM_IMAGE = ['MALLOC_ARENA_MAX', 'MALLOC_TOP_PAD_', 'NODE_OPTIONS'] as const;
 
 /**
  * Those variables as the Dockerfile's last stage sets them with ENV

@@ -63,13 +63,14 @@ const PASSTHROUGH = [
   'PRUNE_BATCH_SIZE',
   // glibc's allocator knobs (see the README's Performance section on memory).
   'MALLOC_ARENA_MAX',
+  'MALLOC_TOP_PAD_',
   'MALLOC_MMAP_THRESHOLD_',
   'MALLOC_TRIM_THRESHOLD_',
 ];
 
 export function serviceEnvironment(databaseUrl: string, redisUrl: string | undefined): Record<string, string> {
   const env: Record<string, string> = {
-    // The image's memory settings (MALLOC_ARENA_MAX, NODE_OPTIONS); the variables below may override them.
+    // The image's memory settings (MALLOC_ARENA_MAX, MALLOC_TOP_PAD_, NODE_OPTIONS); the variables below may override them.
     ...imageRuntimeEnv(),
     DATABASE_URL: databaseUrl,
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
