@@ -3,16 +3,13 @@
  * Fastify (same version, no logger, no hooks) with one route per ceiling.
  * Prints `{"port":…, "token":…}` on its first stdout line.
  */
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
+import { sampleJwks } from './lib/sample-jwks.js';
 
 const ISSUER = 'http://ceiling.bench';
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const jwk = publicKey.export({ format: 'jwk' });
-const kid = createHash('sha256').update(JSON.stringify(jwk)).digest('base64url');
-// About the size and shape of the service's JWKS.
-const CONSTANT = { keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] };
+const { privateKey, publicKey, kid, jwks: CONSTANT } = sampleJwks();
 
 /** The same claims the service puts in a user access token. */
 const sign = () => {

@@ -26,7 +26,7 @@ import { oauthPlugin } from './http/oauth/plugin.js';
 import { metricsPlugin } from './http/ops/metrics.js';
 import { pruningMetrics } from './http/ops/pruning-metrics.js';
 import { opsRoutes } from './http/ops/routes.js';
-import { securityHeadersPlugin } from './http/security-headers.js';
+import { securityHeadersPlugin, serviceSecurityHeaders } from './http/security-headers.js';
 import type { DatabaseHandle } from './store/database.js';
 import { loadMasterKey } from './store/master-key.js';
 import { openRedis } from './store/redis.js';
@@ -87,12 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorsPlugin);
   await app.register(metricsPlugin);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });
-  // Security headers on every answer; an API needs no CSP source at all (the login page sets its own).
-  await app.register(securityHeadersPlugin, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
-    hsts: config.httpsIssuer ? { maxAge: 31536000, includeSubDomains: true } : false,
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
+  await app.register(securityHeadersPlugin, serviceSecurityHeaders(config.httpsIssuer));
   // Limits are per route (login, sign-up); counts live in Redis when there is one, so replicas share them.
   // A Redis outage lets requests through rather than failing every login: the per-account lockout still holds.
   await app.register(rateLimit, { global: false, skipOnError: true, nameSpace: 'idsvc:rate:', ...(redis ? { redis } : {}) });

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { Argon2PasswordHasher } from '../../src/crypto/argon2-password-hasher.js';
@@ -6,9 +5,8 @@ import type { Argon2Parameters } from '../../src/domain/users/hash-parameters.js
 import { hashOpaqueToken, newOpaqueToken } from '../../src/domain/tokens/opaque-token.js';
 import { openPostgres } from '../../src/store/postgres.js';
 import { PostgresRefreshStore } from '../../src/store/refresh-store.js';
-import { spawnTracked, stopChild } from './children.js';
+import { startBenchServer, stopChild } from './children.js';
 import { drive, postgresCpu, postgresCpuSince, type LoadResult, type LoadSettings } from './load.js';
-import { PROJECT_ROOT } from './paths.js';
 import { fmt } from './report.js';
 import { insertUsers, mintFamilies } from './postgres.js';
 
@@ -115,19 +113,8 @@ export interface CeilingServer {
 
 /** The ceilings server (bench/ceiling-server.ts) in a process of its own, like the service; it idles while the scenarios run. */
 export async function startCeilingServer(): Promise<CeilingServer> {
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', 'bench/ceiling-server.ts'], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the ceiling server exited (${code})`)));
-  });
-  lines.close();
-  const { port, token } = JSON.parse(first) as { port: number; token: string };
-  return { url: `http://127.0.0.1:${port}`, token, pid: child.pid as number, stop: () => stopChild(child) };
+  const { child, announced } = await startBenchServer<{ port: number; token: string }>('bench/ceiling-server.ts');
+  return { url: `http://127.0.0.1:${announced.port}`, token: announced.token, pid: child.pid as number, stop: () => stopChild(child) };
 }
 
 /** The bare route (HTTP), the same route signing one ES256 JWT (signing) or verifying one (verification). */

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { PROJECT_ROOT } from './paths.js';
 
 /**
  * Every process and resource the bench starts, so that a normal end, an error
@@ -18,6 +20,27 @@ export function track(child: ChildProcess): ChildProcess {
 
 export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
   return track(spawn(command, args, options));
+}
+
+/**
+ * One of the bench's own servers (`bench/<script>.ts`, through tsx) in a
+ * process of its own, like the service, with `env` besides PATH and
+ * production mode; resolves with what it announces as JSON on its first
+ * stdout line (its port, say).
+ */
+export async function startBenchServer<T>(script: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; announced: T }> {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', script], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+  lines.close();
+  return { child, announced: JSON.parse(first) as T };
 }
 
 /** Ends one child: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */

@@ -51,6 +51,16 @@ const DOCUMENT_ONLY: HelmetOptions = {
 };
 
 /**
+ * The service's options for every answer: an API needs no CSP source at all
+ * (the login page sets its own), and HSTS only means something under https.
+ */
+export const serviceSecurityHeaders = (https: boolean): HelmetOptions => ({
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  hsts: https ? { maxAge: 31536000, includeSubDomains: true } : false,
+  crossOriginResourcePolicy: { policy: 'same-site' },
+});
+
+/**
  * Sets helmet's security headers on every answer, 404s and errors included,
  * from sets computed at start: `options` without the document-only headers
  * for API answers, and helmet's whole set with a route's `securityHeaders`
