@@ -1,4 +1,5 @@
-# Build: compile TypeScript and generate the Prisma client (compiled into dist/).
+# Build: compile TypeScript and generate the Prisma client (compiled into dist/),
+# then bundle the server into dist/server.mjs (the CLIs stay in dist/src/cli/).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -51,4 +52,4 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Exec form: node is PID 1 and receives SIGTERM itself, then drains for
 # SHUTDOWN_GRACE_MS before exiting.
-CMD ["node", "dist/src/server.js"]
+CMD ["node", "dist/server.mjs"]

@@ -34,7 +34,7 @@ export interface Environment {
 
 /** Preconditions, a fresh database per run (dropped at the end) with the real migrations, and the service's configuration. */
 export async function prepare(args: BenchArgs): Promise<Environment> {
-  if (!existsSync(path.join(PROJECT_ROOT, 'dist/src/server.js'))) throw new Error('dist/ is missing: `npm run bench` builds first (npm run build)');
+  if (!existsSync(path.join(PROJECT_ROOT, 'dist/server.mjs'))) throw new Error('dist/ is missing: `npm run bench` builds first (npm run build)');
   if (!(await postgresReachable())) throw new Error(`PostgreSQL is not reachable at ${ADMIN_URL} (set BENCH_DATABASE_URL to another server's admin database)`);
   const redisUrl = (await redisReachable()) ? BENCH_REDIS_URL : undefined;
   const runId = `idsvc_bench_${Date.now()}_${process.pid}`;

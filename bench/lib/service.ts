@@ -24,17 +24,17 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts the built service as `npm start` does (`node --enable-source-maps
- * dist/src/server.js`), its logs going to a file as they would to a container
- * runtime, and waits for readiness.
+ * Starts the built service as `npm start` does (`node dist/server.mjs`), its
+ * logs going to a file as they would to a container runtime, and waits for
+ * readiness.
  */
 export async function startService(env: Record<string, string>, logFile: string, extraNodeArgs: string[] = []): Promise<RunningService> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
   const started = performance.now();
   // BENCH_SERVER_ENTRY runs another build (an experiment copied beside dist/) against the same harness.
-  const entry = process.env.BENCH_SERVER_ENTRY ?? 'dist/src/server.js';
-  const child = spawnTracked(process.execPath, [...extraNodeArgs, '--enable-source-maps', entry], {
+  const entry = process.env.BENCH_SERVER_ENTRY ?? 'dist/server.mjs';
+  const child = spawnTracked(process.execPath, [...extraNodeArgs, entry], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', fd, fd],

@@ -105,7 +105,7 @@ function dockerfileProblems(text: string): string[] {
   if (!/(^|\s)NODE_ENV=production(\s|$)/.test(env)) problems.push('runtime lacks ENV NODE_ENV=production');
   if (!/(^|\s)HOST=0\.0\.0\.0(\s|$)/.test(env)) problems.push('runtime lacks ENV HOST=0.0.0.0');
   const cmd = runtime.filter((i) => i.op === 'CMD').at(-1)?.args ?? '';
-  if (!/^\[\s*"node",.*"dist\/src\/server\.js"\s*\]$/.test(cmd)) problems.push(`CMD ${cmd} is not the exec form of node dist/src/server.js`);
+  if (!/^\[\s*"node",.*"dist\/server\.mjs"\s*\]$/.test(cmd)) problems.push(`CMD ${cmd} is not the exec form of node dist/server.mjs`);
   // Anything set with ENV or ARG stays readable in the image's history.
   for (const { op, args } of all.filter((i) => i.op === 'ENV' || i.op === 'ARG')) {
     const names = args.includes('=') ? [...args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]) : [args.split(/\s+/)[0]];

@@ -96,7 +96,7 @@ describe('the Dockerfile, as the runtime test reads it', () => {
     expect(user).toMatch(/^[1-9]\d*(:\d+)?$/);
     expect(imageEnv).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
     // Exec form: node is PID 1 and receives SIGTERM itself.
-    expect(cmd).toEqual(['node', 'dist/src/server.js']);
+    expect(cmd).toEqual(['node', 'dist/server.mjs']);
     expect(migrateCommand).toEqual(['node', 'dist/src/cli/migrate.js']);
   });
 });

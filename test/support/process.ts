@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
-export const SERVER_ENTRY = path.join(PROJECT_ROOT, 'dist/src/server.js');
+export const SERVER_ENTRY = path.join(PROJECT_ROOT, 'dist/server.mjs');
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
