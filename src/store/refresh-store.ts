@@ -141,9 +141,14 @@ export class PostgresRefreshStore implements RefreshStore {
       return result;
     });
 
-  async findFamily(familyId: string): Promise<RefreshFamily | undefined> {
-    const [row] = await this.db.query<FamilyRow>(`SELECT ${FAMILY_COLUMNS} FROM refresh_families f WHERE f.id = $1`, [familyId]);
-    return row && toFamily(row);
+  async isFamilyLive(familyId: string, now: Date, idleCutoff: Date): Promise<boolean> {
+    const [row] = await this.db.query<{ live: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM refresh_families WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_used_at > $3
+       ) AS live`,
+      [familyId, now, idleCutoff],
+    );
+    return row?.live === true;
   }
 
   async findByToken(tokenHash: string): Promise<{ family: RefreshFamily; spent: boolean } | undefined> {

@@ -9,7 +9,7 @@ import type { GrantTable } from './grants/grant.js';
 import { refreshTokenGrant, type RefreshEvents } from './grants/refresh-token.js';
 import { introspect } from './introspection.js';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
-import { idleCutoff, isFamilyLive, type FamilyLifetimes } from './refresh-family.js';
+import { idleCutoff, type FamilyLifetimes } from './refresh-family.js';
 import type { RefreshStore } from './refresh-store.js';
 import { revokeToken } from './revocation.js';
 import type { TokenServices } from './token-services.js';
@@ -31,8 +31,8 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const accessTokens = new AccessTokens(deps.keys, deps.accessToken, clock);
 
   const isLoginRevoked = async (sid: string) => {
-    const family = await store.findFamily(sid);
-    return !family || !isFamilyLive(family, clock.now(), lifetimes);
+    const now = clock.now();
+    return !(await store.isFamilyLive(sid, now, idleCutoff(now, lifetimes)));
   };
 
   const services: TokenServices = {

@@ -91,7 +91,9 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
     expect(await store.findByToken(tokenHash)).toMatchObject({ family: { id: first, generation: 0 }, spent: false });
     // The same first-token hash again: its insert fails, and the second family goes with it.
     await expect(store.createFamily(family(second), tokenHash)).rejects.toThrow();
-    expect(await store.findFamily(second)).toBeUndefined();
+    const [now, cutoff] = [clock.now(), new Date(clock.now().getTime() - 1000)];
+    expect(await store.isFamilyLive(first, now, cutoff)).toBe(true);
+    expect(await store.isFamilyLive(second, now, cutoff)).toBe(false);
   });
 
   it('answers a replay of the immediate parent within the window with the same successor', async () => {
@@ -161,15 +163,23 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
 
   it('expires a family after its idle lifetime and after its absolute lifetime', async () => {
     const idle = await login();
-    clock.advance(3601);
+    const idleSid = await sidOf(idle);
+    clock.advance(3599);
+    expect(await domain.services.isLoginRevoked(idleSid)).toBe(false);
+    clock.advance(2);
+    expect(await domain.services.isLoginRevoked(idleSid)).toBe(true);
     await expect(refresh(idle.refresh_token!)).rejects.toMatchObject(invalidGrant);
 
-    let token = (await login()).refresh_token!;
+    const long = await login();
+    const longSid = await sidOf(long);
+    let token = long.refresh_token!;
     for (let hour = 0; hour < 24; hour++) {
       clock.advance(3599);
       token = (await refresh(token)).refresh_token!;
     }
+    expect(await domain.services.isLoginRevoked(longSid)).toBe(false);
     clock.advance(3599);
+    expect(await domain.services.isLoginRevoked(longSid)).toBe(true);
     await expect(refresh(token)).rejects.toMatchObject(invalidGrant);
     expect(events.reuses).toEqual([]);
   });
