@@ -11,13 +11,13 @@ import { loadConfig, type Config } from '../src/config/index.js';
 import { databaseCeiling, measureCeilingFor, startCeilingServer, type CeilingMeasurement, type CeilingName, type CeilingRig, type DatabaseCeiling } from './lib/ceilings.js';
 import { cleanup, installSignalHandlers, onCleanup } from './lib/children.js';
 import { runGrowth } from './lib/growth.js';
-import { PROJECT_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { RESULTS_DIR } from './lib/paths.js';
 import { createDatabase, dropDatabase, migrate, mintFamilies, postgresReachable, ADMIN_URL } from './lib/postgres.js';
 import { BENCH_REDIS_URL, deleteServiceKeys, redisReachable } from './lib/redis.js';
 import { fmt, formatMs, markdownTable, scenarioRows, table, type ScenarioOutcome } from './lib/report.js';
 import { HTTP_SCENARIOS, memoryBreakdown, runHttpScenario, runOfflineVerification, type ScenarioContext } from './lib/scenarios.js';
 import { MOBILE_CLIENT, seedAccounts } from './lib/seed.js';
-import { memoryOf, startService, type RunningService } from './lib/service.js';
+import { SERVER_ENTRY, memoryOf, startService, type RunningService } from './lib/service.js';
 import { parseArgs, serviceEnvironment, timingFor, type BenchArgs } from './lib/settings.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -34,7 +34,7 @@ export interface Environment {
 
 /** Preconditions, a fresh database per run (dropped at the end) with the real migrations, and the service's configuration. */
 export async function prepare(args: BenchArgs): Promise<Environment> {
-  if (!existsSync(path.join(PROJECT_ROOT, 'dist/server.mjs'))) throw new Error('dist/ is missing: `npm run bench` builds first (npm run build)');
+  if (!existsSync(SERVER_ENTRY)) throw new Error('dist/ is missing: `npm run bench` builds first (npm run build)');
   if (!(await postgresReachable())) throw new Error(`PostgreSQL is not reachable at ${ADMIN_URL} (set BENCH_DATABASE_URL to another server's admin database)`);
   const redisUrl = (await redisReachable()) ? BENCH_REDIS_URL : undefined;
   const runId = `idsvc_bench_${Date.now()}_${process.pid}`;

@@ -1,9 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+// The server entry and free-port helper the process-level tests use, so both start the same build the same way.
+import { SERVER_ENTRY, freePort } from '../../test/support/process.js';
 import { spawnTracked, stopChild } from './children.js';
 import { PROJECT_ROOT } from './paths.js';
+
+export { SERVER_ENTRY };
 
 export interface RunningService {
   child: ChildProcess;
@@ -13,14 +16,6 @@ export interface RunningService {
   readyMs: number;
   logFile: string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**
@@ -33,7 +28,7 @@ export async function startService(env: Record<string, string>, logFile: string,
   const fd = openSync(logFile, 'a');
   const started = performance.now();
   // BENCH_SERVER_ENTRY runs another build (an experiment copied beside dist/) against the same harness.
-  const entry = process.env.BENCH_SERVER_ENTRY ?? 'dist/server.mjs';
+  const entry = process.env.BENCH_SERVER_ENTRY ?? SERVER_ENTRY;
   const child = spawnTracked(process.execPath, [...extraNodeArgs, entry], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
