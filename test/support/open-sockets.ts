@@ -15,3 +15,10 @@ export function openSockets() {
     },
   };
 }
+
+/** Relays bytes both ways; either side going away takes the other with it, as a NAT'd connection would. */
+export function relay(client: net.Socket, upstream: net.Socket): void {
+  client.pipe(upstream).pipe(client);
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
+}

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { openSockets } from './open-sockets.js';
+import { openSockets, relay } from './open-sockets.js';
 
 /**
  * A tiny TCP load balancer for the deployment suites, behaving like a
@@ -60,10 +60,7 @@ export async function startBalancer(ports: number[], options: { probeIntervalMs?
     forwarded.set(port, (forwarded.get(port) ?? 0) + 1);
     const upstream = net.connect(port, '127.0.0.1');
     sockets.track(upstream);
-    client.pipe(upstream).pipe(client);
-    // Either side going away takes the other with it, as a NAT'd connection would.
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    relay(client, upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { openSockets } from './open-sockets.js';
+import { openSockets, relay } from './open-sockets.js';
 
 /**
  * A TCP proxy a test can cut and restore, standing between the service and a
@@ -21,9 +21,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const upstream = net.connect(target.port, target.host);
     sockets.track(client);
     sockets.track(upstream);
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    relay(client, upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
