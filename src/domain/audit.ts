@@ -9,7 +9,8 @@ export type AuditEventType =
   | 'logout_all'
   | 'session_revoked'
   | 'user_revoked'
-  | 'user_disabled';
+  | 'user_disabled'
+  | 'refresh_token_reuse_detected';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

@@ -1,5 +1,6 @@
 import type { RefreshFamily } from '../domain/tokens/refresh-family.js';
 import type { NewFamily, PresentedToken, RefreshStore, RotatedFamily } from '../domain/tokens/refresh-store.js';
+import { insertAuditEvent } from './audit-log.js';
 import type { DatabaseHandle } from './database.js';
 
 interface FamilyRow {
@@ -125,18 +126,15 @@ export class PostgresRefreshStore implements RefreshStore {
           `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
           [row.id, onRevoke.now, onRevoke.reason],
         );
-        await query(
-          `INSERT INTO audit_events (type, user_id, client_id, family_id, ip, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [
-            'refresh_token_reuse_detected',
-            row.user_id,
-            onRevoke.audit.clientId,
-            row.id,
-            onRevoke.audit.ip,
-            JSON.stringify({ presentedGeneration: row.token_generation, liveGeneration: row.generation }),
-            onRevoke.now,
-          ],
-        );
+        await insertAuditEvent(query, {
+          type: 'refresh_token_reuse_detected',
+          userId: row.user_id,
+          clientId: onRevoke.audit.clientId,
+          familyId: row.id,
+          ip: onRevoke.audit.ip,
+          detail: { presentedGeneration: row.token_generation, liveGeneration: row.generation },
+          at: onRevoke.now,
+        });
       }
       return result;
     });
