@@ -1,4 +1,5 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 /** Directories this process holds: a second open from the same process is refused too. */
 const held = new Set<string>();
 
