@@ -18,9 +18,8 @@ import { sampleJwks } from './lib/sample-jwks.js';
 const stage = Number(process.env.STAGE ?? 0);
 const body = JSON.stringify(sampleJwks().jwks);
 
-let app: FastifyInstance;
-if (stage === 0) app = Fastify({ logger: false });
-else app = createFastify(loadConfig({}), createLogger('info', pino.destination({ dest: '/dev/null', sync: false })));
+const app: FastifyInstance =
+  stage === 0 ? Fastify({ logger: false }) : createFastify(loadConfig({}), createLogger('info', pino.destination({ dest: '/dev/null', sync: false })));
 if (stage >= 2) await app.register(securityHeadersPlugin, serviceSecurityHeaders(false));
 if (stage >= 3) await app.register(metricsPlugin);
 app.get('/jwks', stage === 0 ? {} : QUIET_ROUTE, async (_request, reply) => reply.type('application/json; charset=utf-8').send(body));

@@ -87,8 +87,8 @@ async function runBench(args: BenchArgs): Promise<number> {
     log('  the others right before the scenario each divides');
   }
   const measurements: CeilingMeasurement[] = [];
-  const measureCeiling = async (name: CeilingName, scenario: number): Promise<CeilingMeasurement> => {
-    const measured = await measureCeilingFor(rig!, name, scenario);
+  const measureCeiling = async (ceilings: CeilingRig, name: CeilingName, scenario: number): Promise<CeilingMeasurement> => {
+    const measured = await measureCeilingFor(ceilings, name, scenario);
     measurements.push(measured);
     log(`    ${name} ceiling: ${fmt(measured.opsPerSec)} ops/s`);
     return measured;
@@ -141,7 +141,7 @@ async function runBench(args: BenchArgs): Promise<number> {
   for (const scenario of HTTP_SCENARIOS) {
     if (args.only.size > 0 && !args.only.has(scenario.id)) continue;
     log(`  ${scenario.id} ${scenario.name}`);
-    const ceiling = args.ceilings && scenario.ceiling ? await measureCeiling(scenario.ceiling, scenario.id) : undefined;
+    const ceiling = rig && scenario.ceiling ? await measureCeiling(rig, scenario.ceiling, scenario.id) : undefined;
     const outcome = await runHttpScenario(scenario, context, ceiling?.opsPerSec);
     if (outcome.status !== 'ok') log(`    ${outcome.status}: ${outcome.reason}`);
     outcomes.push(outcome);
@@ -216,7 +216,6 @@ async function runBench(args: BenchArgs): Promise<number> {
   }
   return 0;
 }
-
 
 installSignalHandlers();
 let code = 1;
