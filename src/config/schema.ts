@@ -55,8 +55,8 @@ export const envSchema = {
     /**
      * Password hashes computed at once; more wait their turn. Each holds
      * ARGON2_MEMORY_KIB, so this bounds login memory. Default: one fewer than
-     * libuv's threads, so token signing and verification (WebCrypto, also on
-     * that pool) never queue behind a burst of logins.
+     * libuv's threads, so the pool's other work (DNS lookups as the database
+     * pool reconnects, file reads) never queues behind a burst of logins.
      */
     ARGON2_MAX_CONCURRENT: { type: 'integer', minimum: 1, maximum: 64 },
     /** libuv's threadpool size (libuv reads it itself; we size the hashing limit by it). */

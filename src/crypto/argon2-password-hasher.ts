@@ -7,7 +7,7 @@ import type { Argon2Parameters } from '../domain/users/hash-parameters.js';
  * argon2id with the configured parameters, stored as a PHC string
  * (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). At most `maxConcurrent` hashes
  * run at once: each holds its memory cost for its whole run, and each takes
- * a libuv thread, which token signing and verification (WebCrypto) need too.
+ * a libuv thread, which DNS lookups and file reads need too.
  */
 export class Argon2PasswordHasher implements PasswordHasher {
   private readonly slot: LimitFunction;

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, base64url, decodeJwt, decodeProtectedHeader, exportJWK } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
@@ -97,6 +97,31 @@ describe('AccessTokens', () => {
       await rejects(await sign({ ...claims, iss: 'https://evil.example.com' }));
       await rejects(await sign({ ...claims, aud: 'other-api' }));
       await rejects(await sign(claims, 'JWT'));
+    });
+
+    it('a token not yet valid beyond the skew, or without a numeric iat or exp', async () => {
+      const { privateKey } = await keys.signingKey();
+      const claims = decodeJwt((await tokens.issue(subject)).token);
+      const sign = (payload: object) => new SignJWT({ ...payload }).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: keys.kid }).sign(privateKey);
+      const now = Date.parse('2030-01-01T00:00:00Z') / 1000;
+      await expect(tokens.verify(await sign({ ...claims, nbf: now + 29 }))).resolves.toBeDefined();
+      await rejects(await sign({ ...claims, nbf: now + 31 }));
+      await rejects(await sign({ ...claims, iat: undefined }));
+      await rejects(await sign({ ...claims, iat: String(now) }));
+      await rejects(await sign({ ...claims, exp: String(now + 900) }));
+    });
+
+    it('a critical header extension it does not understand (RFC 7515 §4.1.11)', async () => {
+      const { privateKey } = await keys.signingKey();
+      const claims = decodeJwt((await tokens.issue(subject)).token);
+      // jose will not sign an extension it does not know either: the token is put together here.
+      const compact = (header: object) => {
+        const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims))}`;
+        return `${input}.${base64url.encode(sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+      };
+      const header = { alg: 'ES256', typ: 'at+jwt', kid: keys.kid };
+      await expect(tokens.verify(compact(header))).resolves.toBeDefined();
+      await rejects(compact({ ...header, crit: ['urn:example:bind'], 'urn:example:bind': true }));
     });
 
     it('an expired token', async () => {
