@@ -13,6 +13,8 @@ export interface ScenarioOutcome {
   reason?: string;
   connections?: number;
   result?: LoadResult;
+  /** Latency of the same request sent alone, one after another, after the load (microsecond resolution). */
+  alone?: { p50Ms: number; p99Ms: number };
   /** For scenarios measured in operations rather than HTTP requests (offline verification). */
   opsPerSec?: number;
   detail?: Record<string, number>;
@@ -46,11 +48,11 @@ export function markdownTable(rows: string[][]): string {
 }
 
 export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'CPU µs/req', 'PG CPU µs/req', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'alone p50/p99 ms', 'non-2xx', 'CPU µs/req', 'PG CPU µs/req', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
   for (const o of outcomes) {
     const name = `${o.id} ${o.name}${o.connections ? ` (c=${o.connections})` : ''}`;
     if (o.status !== 'ok') {
-      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, '', '', '', '', '', '', '', '', '']);
+      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, '', '', '', '', '', '', '', '', '', '']);
       continue;
     }
     const targets = o.targets.length === 0 ? '' : o.targets.map((t) => `${t.met ? 'ok' : 'MISSED'} ${t.label}`).join('; ');
@@ -59,6 +61,7 @@ export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
       fmt(o.result?.reqPerSec ?? o.opsPerSec),
       formatMs(o.result?.p50Ms),
       formatMs(o.result?.p99Ms),
+      o.alone ? `${formatMs(o.alone.p50Ms)} / ${formatMs(o.alone.p99Ms)}` : '–',
       o.result ? String(o.result.non2xx + o.result.errors + o.result.timeouts) : '–',
       o.result?.cpuUsPerRequest === undefined ? '–' : fmt(o.result.cpuUsPerRequest),
       o.result?.postgresCpuUsPerRequest === undefined ? '–' : fmt(o.result.postgresCpuUsPerRequest),

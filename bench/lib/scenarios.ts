@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { CeilingName } from './ceilings.js';
 import { spawnTracked } from './children.js';
-import { drive, preflight, type LoadRequest, type LoadResult } from './load.js';
+import { drive, preflight, sequentialLatency, type LoadRequest, type LoadResult } from './load.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { ScenarioOutcome, TargetCheck } from './report.js';
 import { basic, BENCH_PASSWORD, GATEWAY, MOBILE_CLIENT, ORDERS, routeExists, type Seeded } from './seed.js';
@@ -165,15 +165,18 @@ export async function runHttpScenario(scenario: HttpScenario, context: ScenarioC
   const check = await preflight(context.url, request, scenario.accepts);
   if (!check.ok) return { ...base, status: 'broken', reason: `preflight answered ${check.status}: ${check.body}` };
   const result = await drive(context.url, request, { ...context.timing, connections }, context.pid);
+  // At 50 connections the latencies are mostly queueing; a caller below capacity sees this.
+  const alone = await sequentialLatency(context.url, request, scenario.ceiling === 'argon2' ? context.timing.aloneLogins : context.timing.aloneRequests);
   const memory = await memoryBreakdown(context.url);
   if (memory) context.log(`    memory after: RSS ${memory.rssMb} MB = V8 heap ${memory.heapTotalMb} MB (used ${memory.heapUsedMb}) + external ${memory.externalMb} MB + the rest (code, native allocations, wasm)`);
   const ratio = ceiling ? result.reqPerSec / ceiling : undefined;
-  const failures = result.non2xx + result.errors + result.timeouts;
+  const failures = result.non2xx + result.errors + result.timeouts + alone.failures;
   return {
     ...base,
     status: failures > 0 ? 'broken' : 'ok',
-    ...(failures > 0 ? { reason: `${failures} failed requests (status codes ${JSON.stringify(result.statusCodes)}, errors ${result.errors}, timeouts ${result.timeouts})` } : {}),
+    ...(failures > 0 ? { reason: `${failures} failed requests (status codes ${JSON.stringify(result.statusCodes)}, errors ${result.errors}, timeouts ${result.timeouts}, alone ${alone.failures})` } : {}),
     result,
+    alone: { p50Ms: alone.p50Ms, p99Ms: alone.p99Ms },
     ...(memory ? { memory } : {}),
     ...(ceiling !== undefined && scenario.ceiling ? { ceiling: { name: scenario.ceiling, value: ceiling } } : {}),
     ...(ratio === undefined ? {} : { ratio }),

@@ -42,12 +42,15 @@ export interface Timing {
   /** Seconds per offline-verification variant. */
   offlineSec: number;
   users: number;
+  /** Requests sent one after another after each scenario's load (logins: `aloneLogins`), for the latency of a request alone. */
+  aloneRequests: number;
+  aloneLogins: number;
 }
 
 export const timingFor = (smoke: boolean): Timing =>
   smoke
-    ? { durationSec: 1, warmupSec: 0, connections: 4, loginConnections: 2, offlineSec: 0.5, users: 4 }
-    : { durationSec: 10, warmupSec: 2, connections: 50, loginConnections: 8, offlineSec: 3, users: 16 };
+    ? { durationSec: 1, warmupSec: 0, connections: 4, loginConnections: 2, offlineSec: 0.5, users: 4, aloneRequests: 5, aloneLogins: 2 }
+    : { durationSec: 10, warmupSec: 2, connections: 50, loginConnections: 8, offlineSec: 3, users: 16, aloneRequests: 400, aloneLogins: 40 };
 
 /** Service variables the bench passes through from its own environment (to measure another setting). */
 const PASSTHROUGH = [
