@@ -56,6 +56,25 @@ describe('AccessTokens', () => {
   describe('rejects forged and foreign tokens', () => {
     const rejects = (token: string) => expect(tokens.verify(token)).rejects.toMatchObject({ code: 'unauthenticated' });
 
+    it('malformed tokens, as unauthenticated and never another error', async () => {
+      const segment = (value: unknown) => base64url.encode(JSON.stringify(value));
+      const { token } = await tokens.issue(subject);
+      const [, payload, signature] = token.split('.');
+      for (const malformed of [
+        '',
+        'not-a-jwt',
+        'a.b',
+        'a.b.c',
+        `${token}.extra`,
+        `${base64url.encode('{not json')}.${payload}.${signature}`,
+        `${segment([1, 2])}.${payload}.${signature}`,
+        `${segment('header')}.${payload}.${signature}`,
+        `${token.split('.')[0]}.${base64url.encode('[]')}.${signature}`,
+      ]) {
+        await rejects(malformed);
+      }
+    });
+
     it('alg none', async () => {
       const claims = decodeJwt((await tokens.issue(subject)).token);
       await rejects(new UnsecuredJWT(claims).encode());
