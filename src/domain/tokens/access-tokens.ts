@@ -47,11 +47,12 @@ const decodeComplete: (token: string) => { header: Record<string, unknown> } = c
  *
  * With fast-jwt, which signs and verifies through node:crypto on the calling
  * thread. jose v6 goes through WebCrypto, where every operation is a job on
- * libuv's thread pool, and the hand-off costs about as much CPU as the ECDSA
- * itself: a token signed or verified with jose took about twice the CPU
- * (`npm run bench:jwt`, README Performance), on the busiest routes. fast-jwt
- * imports a key when its signer or verifier is made, so there is one of each
- * per key, made on first use.
+ * libuv's thread pool, and the hand-off cost about as much CPU as the ECDSA
+ * itself: 1.6–2.6 times fast-jwt's CPU per token (`npm run bench:jwt`);
+ * without it, every token route takes 16–33 % less CPU per request (README,
+ * Performance).
+ * fast-jwt imports a key when its signer or verifier is made, so there is
+ * one of each per key, made on first use.
  */
 export class AccessTokens {
   readonly #signers = new WeakMap<KeyObject, Sign>();
