@@ -63,7 +63,7 @@ export async function measureCeilingFor(rig: CeilingRig, name: CeilingName, scen
     return { name, scenario, opsPerSec: hashes.opsPerSec, p50Ms: hashes.p50Ms, p99Ms: hashes.p99Ms, cpuUsPerOp: undefined, how };
   }
   const route = await httpCeiling(rig.server, name, timing);
-  const how = { http: `bare Fastify, constant JSON, c=${timing.connections}`, signing: 'same route + one ES256 signature (fast-jwt, as the service)', verification: 'same route + one ES256 verification (fast-jwt, as the service)' }[name];
+  const how = { http: `bare Fastify, constant JSON, c=${timing.connections}`, signing: "same route + one access token signed by the service's AccessTokens", verification: "same route + one access token verified by the service's AccessTokens" }[name];
   return { name, scenario, opsPerSec: route.reqPerSec, p50Ms: route.p50Ms, p99Ms: route.p99Ms, cpuUsPerOp: route.cpuUsPerRequest, how };
 }
 
