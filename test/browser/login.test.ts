@@ -57,7 +57,7 @@ describe.skipIf(!available)('signing in from a real browser (headless Chromium)'
     expect(JSON.parse(await page.locator('body').innerText())).toEqual({ id, email, roles: ['user'] });
     const [cookie] = (await context.cookies()).filter((c) => c.name === 'sid');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', secure: false });
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
 
     await page.goto(`${base}/login`);
     await page.getByText(`You are signed in as ${email}`).waitFor();

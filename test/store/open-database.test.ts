@@ -16,8 +16,8 @@ describe.each(databaseTargets)('openDatabase ($name)', (target) => {
     try {
       const [first, second] = await Promise.all([db.prisma(), db.prisma()]);
       expect(first).toBe(second);
-      const [{ answer }] = await first.$queryRaw<{ answer: number }[]>`SELECT 41 + 1 AS answer`;
-      expect(answer).toBe(42);
+      const [row] = await first.$queryRaw<{ answer: number }[]>`SELECT 41 + 1 AS answer`;
+      expect(row?.answer).toBe(42);
     } finally {
       await db.close();
     }

@@ -24,17 +24,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     relay(client, upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const cut = () => {
+    open = false;
+    sockets.destroyAll();
+  };
   return {
     port: (server.address() as net.AddressInfo).port,
-    cut() {
-      open = false;
-      sockets.destroyAll();
-    },
+    cut,
     restore() {
       open = true;
     },
     close() {
-      this.cut();
+      cut();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };

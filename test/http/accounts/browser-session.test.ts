@@ -141,7 +141,7 @@ describe.each(databaseTargets)('browser sessions ($name)', (target) => {
       const { email } = await signUp(t.app);
       const browser = new Browser(t.app);
       await browser.signIn(email);
-      for (const headers of [{}, { 'x-csrf-token': 'wrong' }]) {
+      for (const headers of [{}, { 'x-csrf-token': 'wrong' }] as Record<string, string>[]) {
         const response = await browser.request({ method: 'DELETE', url: '/v1/session', headers });
         expect(response.statusCode).toBe(403);
         expect(response.json().type).toBe('urn:identity-service:problem:csrf_failed');
@@ -153,7 +153,7 @@ describe.each(databaseTargets)('browser sessions ($name)', (target) => {
       const { email } = await signUp(t.app);
       const browser = new Browser(t.app);
       const { csrf_token } = await browser.signIn(email);
-      for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+      for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
         const response = await browser.request({ method: 'POST', url: '/v1/me/logout-all', headers: { 'x-csrf-token': csrf_token, ...headers } });
         expect(response.statusCode).toBe(403);
       }
