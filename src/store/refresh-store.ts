@@ -33,6 +33,14 @@ const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; i
 
 const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip';
 
+/**
+ * A family `f` is live: not revoked, unexpired at `now`, used since
+ * `idleCutoff` (the rule of refresh-family.ts's isFamilyLive). Rotation, the
+ * liveness check and the device list share it, so a login refused by one is
+ * refused, and not listed, by all.
+ */
+const liveFamily = (now: string, idleCutoff: string) => `f.revoked_at IS NULL AND f.expires_at > ${now} AND f.last_used_at > ${idleCutoff}`;
+
 /*
  * The rotation in one statement, so it costs one round trip and is atomic.
  * `spent` re-checks `spent_at IS NULL` under the row lock (PostgreSQL re-evaluates
@@ -47,7 +55,7 @@ WITH live AS (
   JOIN refresh_families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
   WHERE t.token_hash = $1 AND t.spent_at IS NULL AND t.generation = f.generation
-    AND f.client_id = $3 AND f.revoked_at IS NULL AND f.expires_at > $4 AND f.last_used_at > $5
+    AND f.client_id = $3 AND ${liveFamily('$4', '$5')}
     AND u.disabled_at IS NULL
 ), spent AS (
   UPDATE refresh_tokens t SET spent_at = $4
@@ -141,9 +149,7 @@ export class PostgresRefreshStore implements RefreshStore {
 
   async isFamilyLive(familyId: string, now: Date, idleCutoff: Date): Promise<boolean> {
     const [row] = await this.db.query<{ live: boolean }>(
-      `SELECT EXISTS (
-         SELECT 1 FROM refresh_families WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND last_used_at > $3
-       ) AS live`,
+      `SELECT EXISTS (SELECT 1 FROM refresh_families f WHERE f.id = $1 AND ${liveFamily('$2', '$3')}) AS live`,
       [familyId, now, idleCutoff],
     );
     return row?.live === true;
@@ -178,7 +184,7 @@ export class PostgresRefreshStore implements RefreshStore {
   async listLiveFamilies(userId: string, now: Date, idleCutoff: Date) {
     const rows = await this.db.query<FamilyRow>(
       `SELECT ${FAMILY_COLUMNS} FROM refresh_families f
-       WHERE f.user_id = $1 AND f.revoked_at IS NULL AND f.expires_at > $2 AND f.last_used_at > $3
+       WHERE f.user_id = $1 AND ${liveFamily('$2', '$3')}
        ORDER BY f.last_used_at DESC`,
       [userId, now, idleCutoff],
     );
