@@ -158,7 +158,9 @@ export const HTTP_SCENARIOS: HttpScenario[] = [
 
 /** Runs one scenario; `ceiling` is its ceiling's ops/s, measured right before (undefined with --no-ceilings). */
 export async function runHttpScenario(scenario: HttpScenario, context: ScenarioContext, ceiling: number | undefined): Promise<ScenarioOutcome> {
-  const connections = scenario.connections === -1 ? context.timing.loginConnections : context.timing.connections;
+  // -1: the login scenario, CPU-bound by design, with fewer connections and fewer requests sent alone.
+  const login = scenario.connections === -1;
+  const connections = login ? context.timing.loginConnections : context.timing.connections;
   const base = { id: scenario.id, name: scenario.name, route: scenario.route, connections, targets: [] as TargetCheck[] };
   const request = await scenario.request(context);
   if (typeof request === 'string') return { ...base, status: 'skipped', reason: request };
@@ -166,7 +168,7 @@ export async function runHttpScenario(scenario: HttpScenario, context: ScenarioC
   if (!check.ok) return { ...base, status: 'broken', reason: `preflight answered ${check.status}: ${check.body}` };
   const result = await drive(context.url, request, { ...context.timing, connections }, context.pid);
   // At 50 connections the latencies are mostly queueing; a caller below capacity sees this.
-  const alone = await sequentialLatency(context.url, request, scenario.ceiling === 'argon2' ? context.timing.aloneLogins : context.timing.aloneRequests);
+  const alone = await sequentialLatency(context.url, request, login ? context.timing.aloneLogins : context.timing.aloneRequests);
   const memory = await memoryBreakdown(context.url);
   if (memory) context.log(`    memory after: RSS ${memory.rssMb} MB = V8 heap ${memory.heapTotalMb} MB (used ${memory.heapUsedMb}) + external ${memory.externalMb} MB + the rest (code, native allocations, wasm)`);
   const ratio = ceiling ? result.reqPerSec / ceiling : undefined;
