@@ -36,6 +36,8 @@ export interface LoadResult {
   cpuCores?: number;
   /** CPU time all PostgreSQL processes spent per request (µs). */
   postgresCpuUsPerRequest?: number;
+  /** The whole machine's cores kept busy on average (every process), and those the hypervisor took away (steal). */
+  host?: HostCpu;
 }
 
 /** Drives one request shape at a URL with autocannon's programmatic API; warm-up requests are not counted. */
@@ -71,9 +73,11 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
   if (settings.warmupSec > 0) await autocannon({ ...options, duration: settings.warmupSec });
   const cpuBefore = pid === undefined ? undefined : cpuSeconds(pid);
   const databaseBefore = postgresCpu();
+  const hostBefore = hostCpuTicks();
   const result = await autocannon(options);
   const cpuAfter = pid === undefined ? undefined : cpuSeconds(pid);
   const databaseSeconds = postgresCpuSince(databaseBefore);
+  const host = hostCpuSince(hostBefore, result.duration);
   const peakRssMb = rss?.stop();
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
@@ -91,7 +95,34 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
       ? {}
       : { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1e6) / result.requests.total, cpuCores: (cpuAfter - cpuBefore) / result.duration }),
     ...(result.requests.total === 0 ? {} : { postgresCpuUsPerRequest: (databaseSeconds * 1e6) / result.requests.total }),
+    ...(host ? { host } : {}),
   };
+}
+
+export interface HostCpu {
+  busyCores: number;
+  stealCores: number;
+}
+
+/** The machine's CPU time so far from /proc/stat's first line, in clock ticks: busy (user to softirq) and steal. */
+function hostCpuTicks(): HostCpu | undefined {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { busyCores: user! + nice! + system! + irq! + softirq!, stealCores: steal! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Cores busy on average since `before`: when they reach the machine's count, no
+ * setting of the service can serve more without less CPU per request.
+ */
+function hostCpuSince(before: HostCpu | undefined, durationSec: number): HostCpu | undefined {
+  const after = hostCpuTicks();
+  if (!before || !after || durationSec <= 0) return undefined;
+  const cores = (ticks: number) => ticks / CLOCK_TICKS / durationSec;
+  return { busyCores: cores(after.busyCores - before.busyCores), stealCores: cores(after.stealCores - before.stealCores) };
 }
 
 /** CPU time of each PostgreSQL process on the machine (other users of the server count too: a figure for a quiet machine). */

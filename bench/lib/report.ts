@@ -48,11 +48,11 @@ export function markdownTable(rows: string[][]): string {
 }
 
 export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
-  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'alone p50/p99 ms', 'non-2xx', 'CPU µs/req', 'PG CPU µs/req', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
+  const rows = [['scenario', 'req/s', 'p50 ms', 'p99 ms', 'alone p50/p99 ms', 'non-2xx', 'CPU µs/req', 'PG CPU µs/req', 'host cores busy (steal)', 'peak RSS MB', 'ceiling', 'ratio', 'targets']];
   for (const o of outcomes) {
     const name = `${o.id} ${o.name}${o.connections ? ` (c=${o.connections})` : ''}`;
     if (o.status !== 'ok') {
-      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, '', '', '', '', '', '', '', '', '', '']);
+      rows.push([name, o.status === 'skipped' ? `skipped: ${o.reason ?? ''}` : `BROKEN: ${o.reason ?? ''}`, ...Array<string>(rows[0]!.length - 2).fill('')]);
       continue;
     }
     const targets = o.targets.length === 0 ? '' : o.targets.map((t) => `${t.met ? 'ok' : 'MISSED'} ${t.label}`).join('; ');
@@ -65,6 +65,7 @@ export function scenarioRows(outcomes: readonly ScenarioOutcome[]): string[][] {
       o.result ? String(o.result.non2xx + o.result.errors + o.result.timeouts) : '–',
       o.result?.cpuUsPerRequest === undefined ? '–' : fmt(o.result.cpuUsPerRequest),
       o.result?.postgresCpuUsPerRequest === undefined ? '–' : fmt(o.result.postgresCpuUsPerRequest),
+      o.result?.host === undefined ? '–' : `${fmt(o.result.host.busyCores, 2)} (${fmt(o.result.host.stealCores, 2)})`,
       o.result?.peakRssMb === undefined ? '–' : fmt(o.result.peakRssMb),
       o.ceiling ? `${o.ceiling.name} ${fmt(o.ceiling.value)}` : '–',
       o.ratio === undefined ? '–' : fmt(o.ratio, 2),
