@@ -21,7 +21,9 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['argon2', '@electric-sql/pglite', '@prisma/*', 'pglite-prisma-adapter', 'pg-native'],
+  // pg too: Prisma's adapter, outside, must get the very pg the bundle runs; it takes a pool from another
+  // copy of pg for a config object, and the process died on its first query through Prisma.
+  external: ['argon2', '@electric-sql/pglite', '@prisma/*', 'pglite-prisma-adapter', 'pg', 'pg-native'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
   legalComments: 'none',

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { databaseTargets } from '../support/databases.js';
+import { runCli } from '../support/deploy.js';
 import { SERVER_ENTRY, freePort, spawnService, waitFor } from '../support/process.js';
 
 const STARTUP_BOUND_MS = 40_000;
@@ -35,6 +37,36 @@ describe('the service process', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
   });
+
+  // Without Redis, browser sessions live in the database through Prisma, whose driver adapter is loaded from
+  // node_modules beside the bundle: it must be handed the same pg the bundle runs (a bundled copy of pg made
+  // the adapter treat our pool as a config object, and the process died on its first session).
+  it.each(databaseTargets.map((target) => [target.name, target] as const))(
+    'keeps a browser session on %s without Redis',
+    { timeout: 120_000 },
+    async (_name, target) => {
+      const database = await target.create();
+      // On PostgreSQL migrations are a step of their own (the chart's hook Job); the embedded database applies its own.
+      if (database.env.DATABASE_URL) expect((await runCli('migrate', [], { DATABASE_URL: database.env.DATABASE_URL })).code).toBe(0);
+      const service = spawnService(database.env, await freePort());
+      try {
+        await waitFor(`${service.url}/readyz`, 200, STARTUP_BOUND_MS);
+        const credentials = { email: `process-${Date.now()}@example.com`, password: 'a long enough passphrase' };
+        const post = (path: string) => fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
+        expect((await post('/v1/users')).status).toBe(201);
+        const signedIn = await post('/v1/session');
+        expect(signedIn.status, service.output()).toBe(200);
+        const cookie = signedIn.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
+        const me = await fetch(`${service.url}/v1/me`, { headers: { cookie } });
+        expect(me.status).toBe(200);
+        expect(((await me.json()) as { email: string }).email).toBe(credentials.email);
+      } finally {
+        service.child.kill('SIGTERM');
+        await service.exited;
+        await database.drop();
+      }
+    },
+  );
 
   it.each([
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT must be integer\n$/],
