@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databaseTargets } from '../support/databases.js';
-import { runCli } from '../support/deploy.js';
+import { browserLogin, CHEAP_ARGON2, http, runCli, signUp, stopService } from '../support/deploy.js';
 import { SERVER_ENTRY, freePort, spawnService, waitFor } from '../support/process.js';
 
 const STARTUP_BOUND_MS = 40_000;
@@ -48,21 +48,17 @@ describe('the service process', () => {
       const database = await target.create();
       // On PostgreSQL migrations are a step of their own (the chart's hook Job); the embedded database applies its own.
       if (database.env.DATABASE_URL) expect((await runCli('migrate', [], { DATABASE_URL: database.env.DATABASE_URL })).code).toBe(0);
-      const service = spawnService(database.env, await freePort());
+      const service = spawnService({ ...database.env, ...CHEAP_ARGON2 }, await freePort());
       try {
         await waitFor(`${service.url}/readyz`, 200, STARTUP_BOUND_MS);
-        const credentials = { email: `process-${Date.now()}@example.com`, password: 'a long enough passphrase' };
-        const post = (path: string) => fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(credentials) });
-        expect((await post('/v1/users')).status).toBe(201);
-        const signedIn = await post('/v1/session');
-        expect(signedIn.status, service.output()).toBe(200);
-        const cookie = signedIn.headers.getSetCookie().map((header) => header.split(';')[0]).join('; ');
-        const me = await fetch(`${service.url}/v1/me`, { headers: { cookie } });
-        expect(me.status).toBe(200);
-        expect(((await me.json()) as { email: string }).email).toBe(credentials.email);
+        const email = `process-${Date.now()}@example.com`;
+        await signUp(service.url, email);
+        const cookie = await browserLogin(service.url, email);
+        const me = await http(`${service.url}/v1/me`, { headers: { cookie } });
+        expect(me.status, service.output()).toBe(200);
+        expect(me.body.email).toBe(email);
       } finally {
-        service.child.kill('SIGTERM');
-        await service.exited;
+        await stopService(service);
         await database.drop();
       }
     },
