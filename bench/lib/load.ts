@@ -105,10 +105,10 @@ export interface HostCpu {
 }
 
 /** The machine's CPU time so far from /proc/stat's first line, in clock ticks: busy (user to softirq) and steal. */
-function hostCpuTicks(): HostCpu | undefined {
+function hostCpuTicks(): { busy: number; steal: number } | undefined {
   try {
     const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { busyCores: user! + nice! + system! + irq! + softirq!, stealCores: steal! };
+    return { busy: user! + nice! + system! + irq! + softirq!, steal: steal! };
   } catch {
     return undefined;
   }
@@ -118,11 +118,11 @@ function hostCpuTicks(): HostCpu | undefined {
  * Cores busy on average since `before`: when they reach the machine's count, no
  * setting of the service can serve more without less CPU per request.
  */
-function hostCpuSince(before: HostCpu | undefined, durationSec: number): HostCpu | undefined {
+function hostCpuSince(before: ReturnType<typeof hostCpuTicks>, durationSec: number): HostCpu | undefined {
   const after = hostCpuTicks();
   if (!before || !after || durationSec <= 0) return undefined;
   const cores = (ticks: number) => ticks / CLOCK_TICKS / durationSec;
-  return { busyCores: cores(after.busyCores - before.busyCores), stealCores: cores(after.stealCores - before.stealCores) };
+  return { busyCores: cores(after.busy - before.busy), stealCores: cores(after.steal - before.steal) };
 }
 
 /** CPU time of each PostgreSQL process on the machine (other users of the server count too: a figure for a quiet machine). */
