@@ -9,10 +9,11 @@ interface UserRow {
   password_hash: string;
   roles: string[] | null;
   disabled_at: Date | null;
+  email_verified_at: Date | null;
   created_at: Date;
 }
 
-const USER_COLUMNS = 'id, email, email_normalized, password_hash, roles, disabled_at, created_at';
+const USER_COLUMNS = 'id, email, email_normalized, password_hash, roles, disabled_at, email_verified_at, created_at';
 
 const toUser = (row: UserRow): User => ({
   id: row.id,
@@ -21,6 +22,7 @@ const toUser = (row: UserRow): User => ({
   passwordHash: row.password_hash,
   roles: knownRoles(row.roles),
   disabledAt: row.disabled_at,
+  emailVerifiedAt: row.email_verified_at,
   createdAt: row.created_at,
 });
 

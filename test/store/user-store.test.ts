@@ -36,7 +36,7 @@ describe.each(databaseTargets)('PostgresUserStore and PostgresAuditLog ($name)',
   it('creates a user once per normalised email, and reads it back by email and by id', async () => {
     const { id, email } = await newUser(['user', 'admin']);
     expect(await users.create({ id: randomUUID(), email: email.toUpperCase(), emailNormalized: email.toLowerCase(), passwordHash: 'other', roles: ['user'], createdAt: new Date() })).toBe(false);
-    const expected = { id, email, emailNormalized: email.toLowerCase(), passwordHash: 'hash-1', roles: ['user', 'admin'], disabledAt: null, createdAt: at('2026-01-01T00:00:00Z') };
+    const expected = { id, email, emailNormalized: email.toLowerCase(), passwordHash: 'hash-1', roles: ['user', 'admin'], disabledAt: null, emailVerifiedAt: null, createdAt: at('2026-01-01T00:00:00Z') };
     expect(await users.findByEmail(email.toLowerCase())).toEqual(expected);
     expect(await users.findById(id)).toEqual(expected);
     expect(await users.findById(randomUUID())).toBeUndefined();

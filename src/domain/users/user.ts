@@ -13,6 +13,8 @@ export interface User {
   readonly passwordHash: string;
   readonly roles: readonly Role[];
   readonly disabledAt: Date | null;
+  /** When the owner proved they receive mail at `email` (OIDC `email_verified`); null until then. */
+  readonly emailVerifiedAt: Date | null;
   readonly createdAt: Date;
 }
 
