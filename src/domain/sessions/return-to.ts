@@ -1,18 +1,34 @@
+/** Longer targets are refused outright: no legitimate page of this service needs one. */
+const MAX_RETURN_TO_LENGTH = 2048;
+
 /**
  * Where the login page may send the browser afterwards: a path on this
- * service only. Anything else (another origin, `//host`, `/\host`, a
- * `javascript:` URL) would make the page an open redirector for phishing.
+ * service only, returned exactly as it goes into the `Location` header.
+ * Anything else (another origin, `//host`, `/\host`, a `javascript:` URL)
+ * would make the page an open redirector for phishing.
+ *
+ * The check runs on the value that is sent, not on the one received: `/.//evil.com`,
+ * `/..//evil.com` and `/%2e%2e//evil.com` start with a single slash, but
+ * resolve to the path `//evil.com`, which a browser reads as another host.
  */
 export function safeReturnTo(value: string | undefined, issuer: string): string | undefined {
-  if (!value || value.length > 2048 || !value.startsWith('/') || value.startsWith('//')) return undefined;
-  // Browsers treat `\` like `/` and ignore tabs and newlines in URLs.
+  if (!value || value.length > MAX_RETURN_TO_LENGTH || !value.startsWith('/')) return undefined;
+  // Browsers read `\` as `/` and drop tabs and newlines, so such a value means something other than it reads.
   if (/[\\\u0000-\u001f\u007f]/.test(value)) return undefined;
-  let url: URL;
+  const origin = new URL(issuer).origin;
+  let resolved: URL;
   try {
-    url = new URL(value, issuer);
+    resolved = new URL(value, origin);
   } catch {
     return undefined;
   }
-  if (url.origin !== new URL(issuer).origin) return undefined;
-  return `${url.pathname}${url.search}${url.hash}`;
+  if (resolved.origin !== origin) return undefined;
+  const target = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return isSameOriginPath(target, origin) ? target : undefined;
+}
+
+/** A path-absolute reference (RFC 3986 §4.2) that a browser resolves to `origin`, whatever page it is on. */
+function isSameOriginPath(target: string, origin: string): boolean {
+  if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return false;
+  return new URL(target, origin).origin === origin;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { idleExpiresAt, isSessionLive, needsTouch, openSession } from '../../../src/domain/sessions/browser-session.js';
-import { safeReturnTo } from '../../../src/domain/sessions/return-to.js';
 
 const lifetimes = { idleSeconds: 1800, absoluteSeconds: 43200 };
 const at = (seconds: number) => new Date(Date.UTC(2030, 0, 1) + seconds * 1000);
@@ -29,18 +28,4 @@ describe('session timeouts', () => {
     expect(needsTouch(session, at(60), lifetimes)).toBe(true);
     expect(needsTouch(session, at(6), { idleSeconds: 60, absoluteSeconds: 300 })).toBe(true);
   });
-});
-
-describe('safeReturnTo', () => {
-  const issuer = 'https://id.example.com';
-  it.each([
-    ['/v1/me', '/v1/me'],
-    ['/oauth/authorize?client_id=x&state=y#z', '/oauth/authorize?client_id=x&state=y#z'],
-    ['/a/../b', '/b'],
-  ])('keeps %j', (value, expected) => expect(safeReturnTo(value, issuer)).toBe(expected));
-
-  it.each([undefined, '', 'https://evil.example', '//evil.example', '/\\evil.example', '/\tevil', 'javascript:alert(1)', 'v1/me', `/${'x'.repeat(2048)}`])(
-    'refuses %j',
-    (value) => expect(safeReturnTo(value, issuer)).toBeUndefined(),
-  );
 });
