@@ -1,3 +1,4 @@
+import type { Client } from '../clients/client.js';
 import { ANY_AUDIENCE, type AccessTokens } from './access-tokens.js';
 import type { AccessTokenDenylist } from './access-token-denylist.js';
 import type { Clock } from '../clock.js';
@@ -36,8 +37,24 @@ export interface IntrospectionDeps {
 const INACTIVE = { active: false } as const;
 const looksLikeJwt = (token: string) => token.split('.').length === 3;
 
+/** The scope in a client's registration that entitles it to introspect every client's tokens (a resource server, a gateway). */
+export const INTROSPECT_SCOPE = 'introspect';
+
+/**
+ * RFC 7662 §2.1 and §4: the endpoint answers only callers entitled to learn
+ * about a token. An entitled client learns about any token; any other
+ * confidential client only about tokens issued to itself, and `active: false`
+ * for the rest, the same answer as for an unknown token, so it cannot scan
+ * other clients' tokens for their `sub` and `sid`.
+ */
+export async function introspect(deps: IntrospectionDeps, caller: Client, token: string): Promise<IntrospectionResponse> {
+  const answer = await describeToken(deps, token);
+  if (!answer.active || answer.client_id === caller.clientId || caller.scopes.includes(INTROSPECT_SCOPE)) return answer;
+  return INACTIVE;
+}
+
 /** Answers for access tokens (verified offline, then checked for revocation) and refresh tokens. */
-export async function introspect(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
+async function describeToken(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
   if (looksLikeJwt(token)) return introspectAccessToken(deps, token);
   if (looksLikeOpaqueToken(token)) return introspectRefreshToken(deps, token);
   return INACTIVE;

@@ -76,8 +76,8 @@ export function createTokenDomain(deps: TokenDomainDeps) {
     accessTokens,
     services,
     grants,
-    introspect: (token: string) =>
-      introspect({ accessTokens, store, denylist: deps.denylist, clock, issuer: deps.accessToken.issuer, lifetimes, isLoginRevoked }, token),
+    introspect: (caller: Client, token: string) =>
+      introspect({ accessTokens, store, denylist: deps.denylist, clock, issuer: deps.accessToken.issuer, lifetimes, isLoginRevoked }, caller, token),
     revoke: (client: Client, token: string) =>
       revokeToken({ accessTokens, store, denylist: deps.denylist, clock, revokeLogin: (sid) => services.revokeLogin(sid, 'token_revoked') }, client, token),
   };

@@ -4,7 +4,11 @@ import { formBody } from './schemas.js';
 import { requireFormBody } from './form-only.js';
 import type { OAuthRouteDeps } from './plugin.js';
 
-/** RFC 7662. Only confidential clients (resource servers) may ask, so token scanning needs a credential. */
+/**
+ * RFC 7662. Only confidential clients may ask, so token scanning needs a
+ * credential; only those entitled (the `introspect` scope) learn about other
+ * clients' tokens (src/domain/tokens/introspection.ts).
+ */
 export async function introspectRoute(app: FastifyInstance, { introspect, authenticate }: OAuthRouteDeps) {
   app.post<{ Body: { token: string } }>(
     '/oauth/introspect',
@@ -39,7 +43,7 @@ export async function introspectRoute(app: FastifyInstance, { introspect, authen
       if (client.type !== 'confidential') {
         throw clientAuthenticationFailed('Only confidential clients may introspect tokens.');
       }
-      return introspect(request.body.token);
+      return introspect(client, request.body.token);
     },
   );
 }
