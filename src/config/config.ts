@@ -7,6 +7,8 @@ export interface Config {
   readonly httpsIssuer: boolean;
   readonly database: { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number } | { readonly kind: 'embedded'; readonly dataDir: string };
   readonly databaseTimeoutMs: number;
+  /** PostgreSQL: apply pending migrations at start instead of refusing to start (the embedded database always does). */
+  readonly migrateOnStart: boolean;
   readonly dataDir: string;
   readonly redisUrl: string | undefined;
   readonly clientsFile: string;
@@ -27,6 +29,8 @@ export interface Config {
   /** The job that deletes expired and revoked rows (src/domain/maintenance). */
   readonly pruning: { readonly intervalSeconds: number; readonly batchSize: number; readonly retentionSeconds: number };
   readonly bodyLimitBytes: number;
+  /** How long a client may take to send a request, and keep an idle connection open (src/http/fastify.ts). */
+  readonly httpTimeouts: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number };
   readonly shutdown: { readonly graceMs: number; readonly delayMs: number };
 }
 

@@ -49,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { kind: 'postgres', url: databaseUrl, poolSize: v.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },
     databaseTimeoutMs: v.DATABASE_TIMEOUT_MS,
+    migrateOnStart: v.MIGRATE_ON_START,
     dataDir,
     redisUrl: v.REDIS_URL,
     clientsFile: path.resolve((v.CLIENTS_FILE as string | undefined) ?? path.join(projectRoot(), 'config', 'clients.demo.json')),
@@ -84,10 +85,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordHashingConcurrency: v.ARGON2_MAX_CONCURRENT ?? Math.max(1, v.UV_THREADPOOL_SIZE - 1),
     pruning: { intervalSeconds: v.PRUNE_INTERVAL_SECONDS, batchSize: v.PRUNE_BATCH_SIZE, retentionSeconds: v.PRUNE_RETENTION_SECONDS },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    httpTimeouts: { requestMs: v.HTTP_REQUEST_TIMEOUT_MS, headersMs: v.HTTP_HEADERS_TIMEOUT_MS, keepAliveMs: v.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');
+  }
+  if (config.httpTimeouts.headersMs > config.httpTimeouts.requestMs) {
+    throw new ConfigError('Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS, which covers the headers too');
   }
   if (!meetsOwaspMinimum(config.passwordHashing)) {
     throw new ConfigError('Invalid configuration: ARGON2_MEMORY_KIB is below the OWASP minimum for ARGON2_TIME_COST (47104 KiB at 1, 19456 at 2, 12288 at 3, 9216 at 4, 7168 at 5 or more)');

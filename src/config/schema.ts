@@ -62,6 +62,21 @@ export const envSchema = {
     /** libuv's threadpool size (libuv reads it itself; we size the hashing limit by it). */
     UV_THREADPOOL_SIZE: { type: 'integer', minimum: 1, maximum: 1024, default: 4 },
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 1048576, default: 65536 },
+    /**
+     * Longest time a client may take to send one whole request, headers and body.
+     * Without it a client trickling a body a byte at a time holds a connection
+     * (and its buffers) for ever: the slowloris attack.
+     */
+    HTTP_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 30000 },
+    /** Longest time a client may take to send a request's headers; at most HTTP_REQUEST_TIMEOUT_MS. */
+    HTTP_HEADERS_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
+    /**
+     * How long an idle keep-alive connection stays open. Longer than the idle
+     * timeout of the load balancer in front (60 s on AWS ALB and nginx's
+     * default upstream keep-alive pools), else the service closes a connection
+     * the balancer is about to reuse and a request fails with a 502.
+     */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 3600000, default: 72000 },
     /** Longest time shutdown waits for in-flight requests before closing anyway. */
     SHUTDOWN_GRACE_MS: { type: 'integer', minimum: 0, maximum: 120000, default: 10000 },
     /** Time between readiness turning 503 and the listener closing, so load balancers stop routing here first. */
@@ -72,6 +87,12 @@ export const envSchema = {
     PRUNE_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
     /** How long revoked or expired login families and authorization codes are kept before pruning (support, forensics). */
     PRUNE_RETENTION_SECONDS: { type: 'integer', minimum: 0, maximum: 31536000, default: 86400 },
+    /**
+     * Apply pending migrations on PostgreSQL at start, for single-instance installs.
+     * Off by default: migrations are a release step (`npm run migrate`, the Helm Job),
+     * and a service that finds its schema behind refuses to start.
+     */
+    MIGRATE_ON_START: { type: 'boolean', default: false },
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
     /** Bounds a database call so a dead connection answers 503 rather than hanging. */
     DATABASE_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifySche
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import { AccessLog } from './access-log.js';
+import { answerClientError } from './errors/client-error.js';
 import { requestId } from './request-id.js';
 import './route-config.js';
 
@@ -21,6 +22,9 @@ declare module 'fastify' {
   }
 }
 
+/** How late past its limit a request that is too slow may be cut off. */
+const TIMEOUT_CHECK_INTERVAL_MS = 500;
+
 /** Trusts the first `hops` proxies in front of the service (proxy-addr's hop-count rule). */
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
@@ -30,6 +34,16 @@ export function createFastify(config: Config, logger: Logger): FastifyInstance {
     loggerInstance: logger as FastifyBaseLogger,
     logController: new AccessLog({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimitBytes,
+    // Fastify leaves Node's request timeout off (0); a request that does not arrive in time is answered 408 and closed.
+    requestTimeout: config.httpTimeouts.requestMs,
+    keepAliveTimeout: config.httpTimeouts.keepAliveMs,
+    http: {
+      headersTimeout: config.httpTimeouts.headersMs,
+      requestTimeout: config.httpTimeouts.requestMs,
+      // Node looks for overdue requests this often (30 s by default, which would let a slow body live twice the limit).
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    clientErrorHandler: answerClientError,
     genReqId: requestId,
     requestIdHeader: false,
     trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : (config.trustProxy as boolean | string[]),

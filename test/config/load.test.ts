@@ -18,6 +18,9 @@ describe('loadConfig', () => {
     expect(config.accessToken.ttlSeconds).toBe(900);
     expect(config.refresh.graceSeconds).toBe(10);
     expect(config.clientsFile).toMatch(/config\/clients\.demo\.json$/);
+    // Longer keep-alive than a load balancer's usual 60 s idle timeout; slow requests cut off within tens of seconds.
+    expect(config.httpTimeouts).toEqual({ requestMs: 30000, headersMs: 10000, keepAliveMs: 72000 });
+    expect(config.migrateOnStart).toBe(false);
   });
 
   it('leaves a libuv thread free of password hashing, unless told otherwise', () => {
@@ -53,6 +56,9 @@ describe('loadConfig', () => {
     [{ KEY_ENCRYPTION_KEY: 'short' }, /KEY_ENCRYPTION_KEY/],
     [{ SIGNUP_ENABLED: 'perhaps' }, /SIGNUP_ENABLED/],
     [{ KEY_PREPUBLISH_SECONDS: '10', JWKS_MAX_AGE_SECONDS: '300' }, /KEY_PREPUBLISH_SECONDS/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '15000' }, /^Invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/],
+    [{ HTTP_REQUEST_TIMEOUT_MS: '0' }, /^Invalid configuration: HTTP_REQUEST_TIMEOUT_MS must be >= 1000$/],
+    [{ MIGRATE_ON_START: 'sometimes' }, /MIGRATE_ON_START/],
   ])('rejects %o with one line naming the variable', (env, message) => {
     const attempt = () => loadConfig(env as Record<string, string>);
     expect(attempt).toThrow(ConfigError);

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { databaseTargets } from '../support/databases.js';
+import pg from 'pg';
+import { databaseTargets, postgresTarget, TEST_DATABASE_URL } from '../support/databases.js';
 import { browserLogin, CHEAP_ARGON2, http, runCli, signUp, stopService } from '../support/deploy.js';
 import { SERVER_ENTRY, freePort, spawnService, waitFor } from '../support/process.js';
 
@@ -73,3 +74,39 @@ describe('the service process', () => {
     expect(service.output()).toMatch(message);
   });
 });
+
+// A fresh PostgreSQL database is what an operator has before the first `npm run migrate`.
+describe.runIf(TEST_DATABASE_URL)('the service process on a PostgreSQL database that is not migrated', () => {
+  it('refuses with one line naming npm run migrate, migrates with MIGRATE_ON_START=true, and refuses a schema that fell behind', { timeout: 120_000 }, async () => {
+    const database = await postgresTarget.create();
+    const env = { ...database.env, ...CHEAP_ARGON2 };
+    try {
+      const refused = spawnService(env, await freePort());
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toMatch(/^The database has no schema yet \(never migrated\)\. Run `npm run migrate` before starting the service \(MIGRATE_ON_START=true migrates at start, for single-instance installs\)\n$/);
+
+      const migrating = spawnService({ ...env, MIGRATE_ON_START: 'true' }, await freePort());
+      await waitFor(`${migrating.url}/readyz`, 200, STARTUP_BOUND_MS);
+      await expect.poll(() => migrating.output(), { timeout: 5000 }).toContain('applied database migrations');
+      expect(await stopService(migrating)).toBe(0);
+
+      // Migrated once, the service starts without the flag.
+      const plain = spawnService(env, await freePort());
+      await waitFor(`${plain.url}/readyz`, 200, STARTUP_BOUND_MS);
+      expect(await stopService(plain)).toBe(0);
+
+      // A release whose migration did not run (say a new pod before the Job): the newest one reads as pending.
+      const client = new pg.Client({ connectionString: database.env.DATABASE_URL });
+      await client.connect();
+      const [latest] = (await client.query<{ migration_name: string }>('DELETE FROM "_prisma_migrations" WHERE migration_name = (SELECT max(migration_name) FROM "_prisma_migrations") RETURNING migration_name')).rows;
+      await client.end();
+      const behind = spawnService(env, await freePort());
+      expect(await behind.exited).toBe(1);
+      expect(behind.output()).toBe(`The database is behind by 1 migration(s): ${latest!.migration_name}. Run \`npm run migrate\` before starting the service (MIGRATE_ON_START=true migrates at start, for single-instance installs)\n`);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+if (!TEST_DATABASE_URL) console.log('TEST_DATABASE_URL is not set: the unmigrated-PostgreSQL process test does not run');

@@ -4,13 +4,13 @@ import { errorCatalog } from '../../domain/errors.js';
 export const PROBLEM_TYPE_BASE = 'urn:identity-service:problem:';
 
 /** RFC 9457 problem details; `type` is stable per error code. */
-export function toProblem(error: AppError, instance: string) {
+export function toProblem(error: AppError, instance?: string) {
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: errorCatalog[error.code].title,
     status: error.status,
     ...(error.detail ? { detail: error.detail } : {}),
-    instance,
+    ...(instance ? { instance } : {}),
   };
 }
 
