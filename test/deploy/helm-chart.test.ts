@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import { envSchema } from '../../src/config/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const chartDir = path.join(root, 'helm/identity-service');
@@ -201,6 +202,21 @@ describe('templates', () => {
     const grace = values.terminationGracePeriodSeconds as number;
     const config = values.config as Values;
     expect(grace * 1000).toBeGreaterThan((config.shutdownDelayMs as number) + (config.shutdownGraceMs as number));
+  });
+
+  it('set only variables the service reads, with its defaults for the HTTP timeouts', () => {
+    const configMap = templates.find((t) => t.name === 'configmap.yaml')?.text ?? '';
+    const names = [...configMap.matchAll(/^ {2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
+    // NODE_OPTIONS is Node's own.
+    expect(names.filter((name) => name !== 'NODE_OPTIONS' && !(name in envSchema.properties))).toEqual([]);
+    const config = values.config as Values;
+    const { properties } = envSchema;
+    expect([config.requestTimeoutMs, config.headersTimeoutMs, config.keepAliveTimeoutMs]).toEqual([
+      properties.HTTP_REQUEST_TIMEOUT_MS.default,
+      properties.HTTP_HEADERS_TIMEOUT_MS.default,
+      properties.HTTP_KEEP_ALIVE_TIMEOUT_MS.default,
+    ]);
+    expect(configMap).toContain('HTTP_REQUEST_TIMEOUT_MS: {{ .Values.config.requestTimeoutMs');
   });
 
   it('run the migrations as a pre-install,pre-upgrade hook', () => {

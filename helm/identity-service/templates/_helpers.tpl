@@ -98,6 +98,9 @@ seccompProfile:
 {{- if le (mul (int .Values.terminationGracePeriodSeconds) 1000) $drainMs -}}
 {{- fail (printf "terminationGracePeriodSeconds (%d s) must exceed config.shutdownDelayMs + config.shutdownGraceMs (%d ms), else pods are killed while draining" (int .Values.terminationGracePeriodSeconds) (int $drainMs)) -}}
 {{- end -}}
+{{- if gt (int .Values.config.headersTimeoutMs) (int .Values.config.requestTimeoutMs) -}}
+{{- fail "config.headersTimeoutMs must not exceed config.requestTimeoutMs, which covers the headers too" -}}
+{{- end -}}
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) -}}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" -}}
 {{- end -}}
