@@ -76,6 +76,14 @@ describe('HTTP timeouts against slow clients', () => {
     expect(statusOf(connection.received())).toBe(408);
   });
 
+  it('answers bytes that are not HTTP with a 400 problem, not Fastify\u2019s own JSON', async () => {
+    const connection = await rawConnection(port);
+    connection.socket.write('NOT HTTP AT ALL\r\n\r\n');
+    await connection.closed;
+    expect(statusOf(connection.received())).toBe(400);
+    expect(connection.received()).toContain('"type":"urn:identity-service:problem:bad_request"');
+  });
+
   it('lets a client send 60 KB at a steady modest rate within the limit, and keeps the connection alive', { timeout: 15_000 }, async () => {
     // JSON allows whitespace: 60 KB of it makes a large but legitimate sign-up body.
     const body = `{"email":"${uniqueEmail('slow')}","password":"${PASSWORD}"${' '.repeat(60 * 1024)}}`;
