@@ -1,12 +1,10 @@
-import { MIGRATIONS_DIR } from '../composition/database.js';
+import { openReadyDatabase } from '../composition/database.js';
 import { loadConfig } from '../config/index.js';
 import { systemClock } from '../domain/clock.js';
 import { signingKeyStatus, type SigningKeyStatus } from '../domain/keys/key-phase.js';
 import { createLogger } from '../http/logger.js';
 import { createKeyService, keySettings } from '../composition/keys.js';
 import { loadMasterKey } from '../store/master-key.js';
-import { applyMigrations, readMigrations } from '../store/migrations.js';
-import { openDatabase } from '../store/open-database.js';
 import { PostgresSigningKeyStore } from '../store/signing-key-store.js';
 import { runCli } from './run-cli.js';
 
@@ -29,10 +27,9 @@ runCli(async () => {
   const config = loadConfig();
   // Logs go to stderr so stdout stays the command's answer.
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
-  const database = await openDatabase(config);
+  // As the service does: the embedded database migrates itself, a PostgreSQL schema that is behind is refused.
+  const database = await openReadyDatabase(config, log);
   try {
-    // The embedded database is migrated by whoever opens it, as the service does; PostgreSQL by `npm run migrate`.
-    if (config.database.kind === 'embedded') await applyMigrations(database.handle, await readMigrations(MIGRATIONS_DIR));
     if (command === 'list') {
       // Listing needs no key-encryption key: it shows dates, nothing that is decrypted.
       const now = systemClock.now();

@@ -1,11 +1,10 @@
 import { buildAccountUseCases } from '../composition/accounts.js';
-import { MIGRATIONS_DIR } from '../composition/database.js';
+import { openReadyDatabase } from '../composition/database.js';
 import { loadConfig } from '../config/index.js';
 import { systemClock } from '../domain/clock.js';
 import { isAppError } from '../domain/errors.js';
 import type { Role } from '../domain/users/user.js';
-import { applyMigrations, readMigrations } from '../store/migrations.js';
-import { openDatabase } from '../store/open-database.js';
+import { createLogger } from '../http/logger.js';
 import { runCli } from './run-cli.js';
 
 const USAGE = `usage: npm run users -- create [--admin] --email EMAIL --password-stdin
@@ -56,10 +55,10 @@ runCli(async () => {
   }
   const password = await readStdin();
   const config = loadConfig();
-  const database = await openDatabase(config);
+  // As the service does: the embedded database migrates itself, a PostgreSQL schema that is behind is refused.
+  // Logs go to stderr so stdout stays the command's answer.
+  const database = await openReadyDatabase(config, createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr));
   try {
-    // The embedded database is migrated by whoever opens it, as the service does; PostgreSQL by `npm run migrate`.
-    if (config.database.kind === 'embedded') await applyMigrations(database.handle, await readMigrations(MIGRATIONS_DIR));
     const { accounts } = buildAccountUseCases({ config, clock: systemClock, database: database.handle });
     const roles: Role[] = args.admin ? ['user', 'admin'] : ['user'];
     const user = await accounts.register({ email: args.email, password, roles }, { ip: null });

@@ -85,6 +85,11 @@ describe.runIf(TEST_DATABASE_URL)('the service process on a PostgreSQL database 
       expect(await refused.exited).toBe(1);
       expect(refused.output()).toMatch(/^The database has no schema yet \(never migrated\)\. Run `npm run migrate` before starting the service \(MIGRATE_ON_START=true migrates at start, for single-instance installs\)\n$/);
 
+      // The operator commands open the database the same way.
+      const listed = await runCli('keys', ['list'], env);
+      expect(listed.code).toBe(1);
+      expect(listed.output).toBe(refused.output());
+
       const migrating = spawnService({ ...env, MIGRATE_ON_START: 'true' }, await freePort());
       await waitFor(`${migrating.url}/readyz`, 200, STARTUP_BOUND_MS);
       await expect.poll(() => migrating.output(), { timeout: 5000 }).toContain('applied database migrations');
