@@ -24,11 +24,8 @@ export function safeReturnTo(value: string | undefined, issuer: string): string 
   }
   if (resolved.origin !== origin) return undefined;
   const target = `${resolved.pathname}${resolved.search}${resolved.hash}`;
-  return isSameOriginPath(target, origin) ? target : undefined;
+  return isPathAbsolute(target) ? target : undefined;
 }
 
-/** A path-absolute reference (RFC 3986 §4.2) that a browser resolves to `origin`, whatever page it is on. */
-function isSameOriginPath(target: string, origin: string): boolean {
-  if (!target.startsWith('/') || target.startsWith('//') || target.startsWith('/\\')) return false;
-  return new URL(target, origin).origin === origin;
-}
+/** A path-absolute reference (RFC 3986 §4.2): a browser resolves it to the origin of whatever page it is on. */
+const isPathAbsolute = (target: string) => target.startsWith('/') && !target.startsWith('//') && !target.startsWith('/\\');
