@@ -1,10 +1,13 @@
-import { buildApp } from './app.js';
 import { loadConfig } from './config/index.js';
 import { runCli } from './cli/run-cli.js';
 
 runCli(async () => {
   const config = loadConfig();
-  const app = await buildApp(config);
+  // Tracing starts before the app's modules load, so the instrumentations can patch pg and ioredis as they
+  // are imported; with tracing off the SDK is never loaded (the bundle keeps it in a chunk of its own).
+  const tracing = config.tracing ? (await import('./telemetry/start-tracing.js')).startTracing(config.tracing) : undefined;
+  const { buildApp } = await import('./app.js');
+  const app = await buildApp(config, tracing ? { tracing: tracing.requests } : {});
   const address = await app.listen({ port: config.port, host: config.host });
   app.log.info({ address, issuer: config.issuer, database: config.database.kind }, `identity service listening on ${address}`);
 
@@ -22,6 +25,8 @@ runCli(async () => {
     }, config.shutdown.graceMs);
     forced.unref();
     await app.close();
+    // The spans of the last requests, still in the exporter's batch.
+    await tracing?.shutdown();
     clearTimeout(forced);
     app.log.info('shut down cleanly');
   };

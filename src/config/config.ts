@@ -28,5 +28,13 @@ export interface Config {
   readonly pruning: { readonly intervalSeconds: number; readonly batchSize: number; readonly retentionSeconds: number };
   readonly bodyLimitBytes: number;
   readonly shutdown: { readonly graceMs: number; readonly delayMs: number };
+  /** OpenTelemetry traces to an OTLP/HTTP collector; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is unset. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  readonly endpoint: string;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly serviceName: string;
 }
 

@@ -85,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pruning: { intervalSeconds: v.PRUNE_INTERVAL_SECONDS, batchSize: v.PRUNE_BATCH_SIZE, retentionSeconds: v.PRUNE_RETENTION_SECONDS },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },
+    tracing: v.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: (v.OTEL_EXPORTER_OTLP_ENDPOINT as string).replace(/\/+$/, ''), protocol: v.OTEL_EXPORTER_OTLP_PROTOCOL, serviceName: v.OTEL_SERVICE_NAME }
+      : undefined,
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');
