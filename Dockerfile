@@ -32,7 +32,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # `dependencies` only. --omit=optional too: npm keeps a dev dependency that also
 # satisfies a production package's optional peer (prisma and typescript, for
-# @prisma/client), and with them the Prisma CLI's 240 MB of tooling; the only
+# @prisma/client), and with them the Prisma CLI's 250 MB of tooling; the only
 # optional package left out besides is pg-cloudflare (Cloudflare Workers).
 # Install scripts stay off, except argon2's: it checks that the prebuilt binary it
 # ships loads here and compiles from source only when it does not (a prebuilt

@@ -68,7 +68,7 @@ const PASSTHROUGH = [
   'UV_THREADPOOL_SIZE',
   'PRUNE_INTERVAL_SECONDS',
   'PRUNE_BATCH_SIZE',
-  // glibc's allocator knobs (see the README's Performance section on memory).
+  // glibc's allocator knobs (see bench/README.md's performance report on memory).
   'MALLOC_ARENA_MAX',
   'MALLOC_TOP_PAD_',
   'MALLOC_MMAP_THRESHOLD_',
