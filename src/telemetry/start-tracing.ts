@@ -11,6 +11,10 @@ import type { TracingConfig } from '../config/index.js';
 import type { RequestTracing } from '../http/tracing.js';
 import { RedactingSpanExporter } from './redacting-exporter.js';
 
+// An export (with its retries) gives up after this long. OTLP's default of 10 s kept a service whose
+// collector was down alive that long after SIGTERM, flushing its last spans; the grace period is for requests.
+const EXPORT_TIMEOUT_MS = 2000;
+
 export interface Tracing {
   readonly requests: RequestTracing;
   /** Exports the spans still buffered, then stops; called last at shutdown. */
@@ -38,7 +42,7 @@ export function startTracing(config: TracingConfig): Tracing {
   });
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
-    traceExporter: new RedactingSpanExporter(new Exporter({ url: `${config.endpoint}/v1/traces` })),
+    traceExporter: new RedactingSpanExporter(new Exporter({ url: `${config.endpoint}/v1/traces`, timeoutMillis: EXPORT_TIMEOUT_MS })),
     // Traces only: the service's metrics are Prometheus' (/metrics), its logs go to stdout.
     logRecordProcessors: [],
     instrumentations: [

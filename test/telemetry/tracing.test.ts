@@ -109,6 +109,23 @@ describe('tracing, with an OTLP collector', () => {
     }
   });
 
+  it('exits promptly on SIGTERM when the collector is unreachable', { timeout: 60_000 }, async () => {
+    const unreachable = spawnService(
+      { ...database.env, ...CHEAP_ARGON2, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` },
+      await freePort(),
+    );
+    try {
+      await waitReady(unreachable, 40_000);
+      expect((await http(`${unreachable.url}/.well-known/jwks.json`)).status).toBe(200);
+      const stopped = Date.now();
+      expect(await stopService(unreachable)).toBe(0);
+      // OTLP's own export timeout (10 s) held the exit that long; ours is 2 s, plus a loaded machine's slack.
+      expect(Date.now() - stopped).toBeLessThan(9000);
+    } finally {
+      await stopService(unreachable);
+    }
+  });
+
   it("writes the request's trace id into its log lines", () => {
     const lines = service
       .output()
