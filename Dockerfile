@@ -30,11 +30,15 @@ ENV MALLOC_ARENA_MAX=2 \
     NODE_OPTIONS=--max-old-space-size=128
 WORKDIR /app
 COPY package.json package-lock.json ./
+# `dependencies` only. --omit=optional too: npm keeps a dev dependency that also
+# satisfies a production package's optional peer (prisma and typescript, for
+# @prisma/client), and with them the Prisma CLI's 250 MB of tooling; the only
+# optional package left out besides is pg-cloudflare (Cloudflare Workers).
 # Install scripts stay off, except argon2's: it checks that the prebuilt binary it
 # ships loads here and compiles from source only when it does not (a prebuilt
 # one that segfaults on load has been seen). Without a compiler in this slim
 # image, such a platform fails this build instead of crashing the pods.
-RUN npm ci --omit=dev --ignore-scripts \
+RUN npm ci --omit=dev --omit=optional --ignore-scripts \
  && npm rebuild argon2 \
  && npm cache clean --force \
  && mkdir -p /data \

@@ -19,6 +19,7 @@ import { HTTP_SCENARIOS, memoryBreakdown, runHttpScenario, runOfflineVerificatio
 import { MOBILE_CLIENT, seedAccounts } from './lib/seed.js';
 import { SERVER_ENTRY, memoryOf, startService, type RunningService } from './lib/service.js';
 import { parseArgs, serviceEnvironment, timingFor, type BenchArgs } from './lib/settings.js';
+import { startOtlpReceiver } from '../test/support/otlp-receiver.js';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -51,9 +52,15 @@ export async function prepare(args: BenchArgs): Promise<Environment> {
   await Promise.all([migrate(databaseUrl), migrate(ceilingDatabaseUrl)]);
   if (redisUrl) onCleanup(async () => void (await deleteServiceKeys(redisUrl)));
   const serviceEnv = serviceEnvironment(databaseUrl, redisUrl);
+  if (args.tracing) {
+    const sink = await startOtlpReceiver({ keep: false });
+    onCleanup(() => sink.close());
+    serviceEnv.OTEL_EXPORTER_OTLP_ENDPOINT = sink.url;
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   const logFile = path.join(os.tmpdir(), `${runId}.log`);
   log(`PostgreSQL ${ADMIN_URL.replace(/\/[^/]*$/, '')} (database ${runId}, dropped at the end); Redis ${redisUrl ?? 'not reachable: sessions in PostgreSQL'}`);
+  if (args.tracing) log(`tracing on: spans exported to ${serviceEnv.OTEL_EXPORTER_OTLP_ENDPOINT} (an OTLP sink in this process)`);
   log(`service log: ${logFile}${args.profile ? '; CPU profiles: bench/results/profiles/' : ''}`);
   log(`service runtime (the Dockerfile's, unless overridden): MALLOC_ARENA_MAX=${serviceEnv.MALLOC_ARENA_MAX ?? '(glibc default)'} MALLOC_TOP_PAD_=${serviceEnv.MALLOC_TOP_PAD_ ?? '(glibc default)'} NODE_OPTIONS=${serviceEnv.NODE_OPTIONS ?? '(none)'}`);
   return { runId, databaseUrl, ceilingDatabaseUrl, redisUrl, serviceEnv, config: loadConfig(serviceEnv), logFile };

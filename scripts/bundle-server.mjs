@@ -23,7 +23,9 @@ await build({
   target: 'node20',
   // pg too: Prisma's adapter, outside, must get the very pg the bundle runs; it takes a pool from another
   // copy of pg for a config object, and the process died on its first query through Prisma.
-  external: ['argon2', '@electric-sql/pglite', '@prisma/*', 'pglite-prisma-adapter', 'pg', 'pg-native'],
+  // pg and ioredis also stay outside so that OpenTelemetry's instrumentations can patch them as they load
+  // (src/telemetry); the SDK itself is imported only when tracing is on, and loads its own files.
+  external: ['argon2', '@electric-sql/pglite', '@prisma/*', 'pglite-prisma-adapter', 'pg', 'pg-native', 'ioredis', '@opentelemetry/*', '@fastify/otel'],
   // Bundled CommonJS packages call require() for Node's built-ins.
   banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" },
   legalComments: 'none',

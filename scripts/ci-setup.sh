@@ -12,3 +12,9 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "ci-setup: could not install chromium; the browser test will be skipped"
   fi
 fi
+
+# The README's tour (test/docs/readme-tour.test.ts) runs its curl commands.
+if ! command -v curl >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq curl >/dev/null
+fi

@@ -27,6 +27,7 @@ import { metricsPlugin } from './http/ops/metrics.js';
 import { pruningMetrics } from './http/ops/pruning-metrics.js';
 import { opsRoutes } from './http/ops/routes.js';
 import { securityHeadersPlugin, serviceSecurityHeaders } from './http/security-headers.js';
+import { tracingPlugin, type RequestTracing } from './http/tracing.js';
 import type { DatabaseHandle } from './store/database.js';
 import { loadMasterKey } from './store/master-key.js';
 import { openRedis } from './store/redis.js';
@@ -35,6 +36,8 @@ export interface BuildOptions {
   clock?: Clock;
   /** Where logs go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
+  /** OpenTelemetry's request tracing (src/telemetry), when server.ts started it. */
+  tracing?: RequestTracing;
 }
 
 declare module 'fastify' {
@@ -84,6 +87,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('database', database.handle);
   app.decorate('clients', clients);
 
+  // First, so every hook and route registered after it is traced.
+  if (options.tracing) await app.register(tracingPlugin, { tracing: options.tracing });
   await app.register(errorsPlugin);
   await app.register(metricsPlugin);
   await app.register(formbody, { bodyLimit: config.bodyLimitBytes });

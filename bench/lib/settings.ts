@@ -9,24 +9,28 @@ export interface BenchArgs {
   ceilings: boolean;
   /** Start the service with --cpu-prof; profiles land in bench/results/profiles/. */
   profile: boolean;
+  /** Trace the service (OTEL_EXPORTER_OTLP_ENDPOINT) into an OTLP sink in the bench process, to see what tracing costs. */
+  tracing: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { smoke: false, growth: false, only: new Set(), ceilings: true, profile: false };
+  const args: BenchArgs = { smoke: false, growth: false, only: new Set(), ceilings: true, profile: false, tracing: false };
   for (const arg of argv) {
     if (arg === '--smoke') args.smoke = true;
     else if (arg === '--growth') args.growth = true;
     else if (arg === '--no-ceilings') args.ceilings = false;
     else if (arg === '--profile') args.profile = true;
+    else if (arg === '--tracing') args.tracing = true;
     else if (arg.startsWith('--only=')) for (const id of arg.slice(7).split(',')) args.only.add(Number(id));
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        'npm run bench -- [--smoke] [--growth] [--only=1,3] [--no-ceilings] [--profile]\n' +
+        'npm run bench -- [--smoke] [--growth] [--only=1,3] [--no-ceilings] [--profile] [--tracing]\n' +
           '  --smoke        each scenario ~1 s at few connections (CI); fails only on errors, never on speed\n' +
           '  --growth       seeds 10 thousand, then 1 million families and sessions; compares p50s; prunes\n' +
           '  --only=ids     run only these scenarios (1-8)\n' +
           '  --no-ceilings  skip the ceilings (ratios are then not printed)\n' +
-          '  --profile      start the service with --cpu-prof (bench/results/profiles/)\n',
+          '  --profile      start the service with --cpu-prof (bench/results/profiles/)\n' +
+          '  --tracing      trace every request into an OTLP/HTTP sink in the bench process (spans dropped there)\n',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (see --help)`);
@@ -64,7 +68,7 @@ const PASSTHROUGH = [
   'UV_THREADPOOL_SIZE',
   'PRUNE_INTERVAL_SECONDS',
   'PRUNE_BATCH_SIZE',
-  // glibc's allocator knobs (see the README's Performance section on memory).
+  // glibc's allocator knobs (see bench/README.md's performance report on memory).
   'MALLOC_ARENA_MAX',
   'MALLOC_TOP_PAD_',
   'MALLOC_MMAP_THRESHOLD_',

@@ -32,5 +32,13 @@ export interface Config {
   /** How long a client may take to send a request, and keep an idle connection open (src/http/fastify.ts). */
   readonly httpTimeouts: { readonly requestMs: number; readonly headersMs: number; readonly keepAliveMs: number };
   readonly shutdown: { readonly graceMs: number; readonly delayMs: number };
+  /** OpenTelemetry traces to an OTLP/HTTP collector; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is unset. */
+  readonly tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  readonly endpoint: string;
+  readonly protocol: 'http/protobuf' | 'http/json';
+  readonly serviceName: string;
 }
 

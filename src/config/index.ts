@@ -1,3 +1,3 @@
-export type { Config } from './config.js';
+export type { Config, TracingConfig } from './config.js';
 export { loadConfig, ConfigError } from './load.js';
 export { projectRoot } from './project-root.js';

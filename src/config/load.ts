@@ -87,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     httpTimeouts: { requestMs: v.HTTP_REQUEST_TIMEOUT_MS, headersMs: v.HTTP_HEADERS_TIMEOUT_MS, keepAliveMs: v.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     shutdown: { graceMs: v.SHUTDOWN_GRACE_MS, delayMs: v.SHUTDOWN_DELAY_MS },
+    tracing: v.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: (v.OTEL_EXPORTER_OTLP_ENDPOINT as string).replace(/\/+$/, ''), protocol: v.OTEL_EXPORTER_OTLP_PROTOCOL, serviceName: v.OTEL_SERVICE_NAME }
+      : undefined,
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');

@@ -96,6 +96,10 @@ export const envSchema = {
     DATABASE_POOL_SIZE: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
     /** Bounds a database call so a dead connection answers 503 rather than hanging. */
     DATABASE_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 5000 },
+    /** OTLP/HTTP collector base URL (the exporter posts to <url>/v1/traces). Unset: no tracing, and the SDK is never loaded. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', format: 'uri', pattern: '^https?://[^?#]+$' },
+    OTEL_EXPORTER_OTLP_PROTOCOL: { type: 'string', enum: ['http/protobuf', 'http/json'], default: 'http/protobuf' },
+    OTEL_SERVICE_NAME: { type: 'string', minLength: 1, default: 'identity-service' },
   },
   additionalProperties: true,
 } as const;

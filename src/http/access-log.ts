@@ -5,8 +5,8 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
  * the request (id, method, path, client), the status and the time taken, as
  * a proxy's access log has them. Fastify's default spreads this over two
  * lines, one on arrival and one on answer, and on a cheap request each line
- * costs about as much as a security header set or the metrics (see the
- * README's Performance section). The arrival line stays at debug, for
+ * costs about as much as a security header set or the metrics (see
+ * bench/README.md's performance report). The arrival line stays at debug, for
  * following a request that never completes.
  */
 export class AccessLog extends LogController {

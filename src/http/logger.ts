@@ -37,7 +37,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * before pino's serializers, so it leaves class instances (the request, errors)
  * alone: their serializers below emit only fields known to be safe. One pass
  * over the line costs a few microseconds, where pino's wildcard redaction
- * paths cost about 40 per line (see the README's Performance section).
+ * paths cost about 40 per line (see bench/README.md's performance report).
  */
 export function scrubSecrets(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH) return value;
@@ -81,7 +81,7 @@ export function loggerOptions(level: string): LoggerOptions {
  * Logs to stdout without blocking: lines written while a write is in flight
  * are coalesced into the next one (sonic-boom), where pino's default makes a
  * blocking write(2) per line, two per request, which cost the refresh rotation
- * about 40 µs of its 240 (see the README's Performance section). Lines still
+ * about 40 µs of its 240 (see bench/README.md's performance report). Lines still
  * buffered when the process exits are flushed synchronously by pino.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -9,7 +9,7 @@ export interface OpenDatabase {
   /**
    * The Prisma client over the same database, made on first use: loading it
    * and its query compiler costs about 75 MB of memory and a quarter of a
-   * second (README, Performance), which a service whose stores all run on
+   * second (bench/README.md, performance report), which a service whose stores all run on
    * `handle` never pays.
    */
   prisma(): Promise<PrismaClient>;

@@ -30,7 +30,7 @@ const toUser = (row: UserRow): User => ({
  * Accounts in SQL, one statement per call: every login runs four of them
  * (find, reserve, clear, and the audit row), and a prepared statement costs
  * the service about 40 % less CPU than the same query through Prisma's
- * query compiler (README, Performance).
+ * query compiler (bench/README.md, performance report).
  */
 export class PostgresUserStore implements UserStore {
   constructor(private readonly database: DatabaseHandle) {}

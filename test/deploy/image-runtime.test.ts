@@ -7,6 +7,7 @@ import { decodeProtectedHeader } from 'jose';
 import { TEST_DATABASE_URL, postgresTarget } from '../support/databases.js';
 import { PROJECT_ROOT, freePort, type ServiceProcess } from '../support/process.js';
 import { clientCredentialsToken, exitWithin, http, introspect, jwksKids, killAll, runCommand, waitReady } from '../support/deploy.js';
+import { assembleRuntimeStage, cmd, copies, dockerfile, imageEnv, jsonArray, npmCi, user } from '../support/image-runtime.js';
 
 /**
  * No Docker engine here, so this suite rebuilds the image's runtime stage by
@@ -16,67 +17,6 @@ import { clientCredentialsToken, exitWithin, http, introspect, jwksKids, killAll
  * first, then the server, as the image's non-root user with nothing writable
  * but /tmp.
  */
-
-interface Instruction {
-  keyword: string;
-  args: string;
-}
-interface Stage {
-  name: string;
-  instructions: Instruction[];
-}
-
-function parseDockerfile(text: string): Stage[] {
-  const stages: Stage[] = [];
-  const logical = text
-    .replace(/\\\r?\n/g, ' ')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-  for (const line of logical) {
-    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
-    if (keyword.toUpperCase() === 'FROM') {
-      stages.push({ name: /\bAS\s+(\S+)/i.exec(args)?.[1] ?? String(stages.length), instructions: [] });
-    }
-    stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
-  }
-  return stages;
-}
-
-const dockerfile = parseDockerfile(readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8'));
-const runtime = dockerfile.at(-1)!;
-const all = (keyword: string) => runtime.instructions.filter((instruction) => instruction.keyword === keyword);
-const workdirOf = (stage: Stage) => stage.instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.args ?? '/';
-
-/** ENV lines in `KEY=value` form (several per line allowed). */
-const imageEnv: Record<string, string> = Object.fromEntries(
-  all('ENV').flatMap((instruction) => [...instruction.args.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^"|"$/g, '')])),
-);
-const jsonArray = (args: string): string[] => JSON.parse(args) as string[];
-const cmd = jsonArray(all('CMD').at(-1)?.args ?? '[]');
-const user = all('USER').at(-1)?.args ?? '';
-/** The npm commands of the runtime stage's RUN lines (the rest, mkdir and chown, is emulated by the directories below). */
-const npmCommands = all('RUN')
-  .flatMap((instruction) => instruction.args.split('&&').map((part) => part.trim()))
-  .filter((part) => part.startsWith('npm '));
-const npmCi = npmCommands.find((part) => part.startsWith('npm ci'));
-
-/** Each COPY as host source paths and a destination inside the image's WORKDIR. */
-const copies = all('COPY').map(({ args }) => {
-  const words = args.split(/\s+/);
-  const flags = words.filter((word) => word.startsWith('--'));
-  const paths = words.filter((word) => !word.startsWith('--'));
-  const dest = paths.pop()!;
-  const from = flags.find((flag) => flag.startsWith('--from='))?.slice('--from='.length);
-  const sources = paths.map((source) => {
-    if (!from) return source; // from the build context: the project root
-    // From the build stage, which copies the whole context into its WORKDIR and builds there.
-    const stage = dockerfile.find((candidate) => candidate.name === from);
-    if (!stage) throw new Error(`COPY --from=${from}: no such stage`);
-    return path.relative(workdirOf(stage), source);
-  });
-  return { sources, dest, flags };
-});
 
 // Helm's migration Job runs this command in the same image.
 const migrationJob = readFileSync(path.join(PROJECT_ROOT, 'helm/identity-service/templates/migration-job.yaml'), 'utf8');
@@ -90,6 +30,16 @@ describe('the Dockerfile, as the runtime test reads it', () => {
     expect(copied).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'dist', path.normalize('prisma/migrations')]));
     // No demo clients (known secrets) and no sources, tests or tooling in the image.
     for (const source of copied) expect(source).not.toMatch(/^(config|src|test|helm|scripts|\.)(\/|$)/);
+  });
+
+  it('leaves out no optional package that a runtime dependency needs', () => {
+    // The image installs with --omit=optional (see the Dockerfile): an optional package of the production tree is
+    // missing there. Each one must be known to be unused at run time; a new one fails here, naming it.
+    const notNeededAtRunTime = ['node_modules/pg-cloudflare'];
+    const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { optional?: boolean; dev?: boolean }> };
+    const optionalAtRunTime = Object.entries(lock.packages).filter(([name, entry]) => name && entry.optional && !entry.dev).map(([name]) => name);
+    expect(optionalAtRunTime.sort()).toEqual(notNeededAtRunTime);
+    expect(npmCi).toMatch(/--omit=optional\b/);
   });
 
   it('runs as a numeric non-root user, in production mode, listening on every interface', () => {
@@ -120,23 +70,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the image runtime, rebuilt from the Dockerf
     runCommand(process.execPath, argv.slice(1), { cwd: app, env: { ...env, ...extraEnv }, ...asImageUser, timeoutMs: 30_000 });
 
   beforeAll(async () => {
-    mkdirSync(app);
-    for (const copy of copies) {
-      const dest = path.resolve(app, copy.dest);
-      for (const source of copy.sources) {
-        const from = path.join(PROJECT_ROOT, source);
-        if (!existsSync(from)) throw new Error(`Dockerfile copies ${source}, which does not exist (did \`npm run build\` run?)`);
-        const into = copy.dest.endsWith('/') || copy.sources.length > 1 ? path.join(dest, path.basename(source)) : dest;
-        cpSync(from, into, { recursive: true });
-      }
-    }
-    // The image's install commands, in order, but not its cache cleaning (this cache is ours); offline when the cache has it all.
-    for (const command of npmCommands.filter((part) => !part.startsWith('npm cache'))) {
-      const [, ...npmArgs] = command.split(/\s+/);
-      const extra = command === npmCi ? ['--no-audit', '--no-fund', '--prefer-offline'] : [];
-      const step = await runCommand('npm', [...npmArgs, ...extra, '--loglevel=error'], { cwd: app, env: process.env, timeoutMs: 180_000 });
-      expect(step.code, `${command}\n${step.output}`).toBe(0);
-    }
+    await assembleRuntimeStage(app);
 
     // The chart mounts the clients file from a Secret; the image has none of its own.
     mkdirSync(secretsDir);
@@ -182,7 +116,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the image runtime, rebuilt from the Dockerf
 
   it('has no development dependencies installed, and its native module and compiled Prisma client load', async () => {
     const installed = readdirSync(path.join(app, 'node_modules'));
-    for (const devOnly of ['vitest', 'tsx', '@redocly', 'autocannon']) expect(installed).not.toContain(devOnly);
+    for (const devOnly of ['vitest', 'tsx', '@redocly', 'autocannon', 'prisma', 'typescript', 'esbuild', 'playwright-core']) expect(installed).not.toContain(devOnly);
     expect(existsSync(path.join(app, 'src'))).toBe(false);
     // The native module and the generated client, loaded as the image's user would (a crash here is a crash at start).
     const load = await run([

@@ -48,8 +48,8 @@ interface Verifiers {
  * thread. jose v6 goes through WebCrypto, where every operation is a job on
  * libuv's thread pool, and the hand-off cost about as much CPU as the ECDSA
  * itself: 1.6–2.6 times fast-jwt's CPU per token (`npm run bench:jwt`);
- * without it, every token route takes 16–33 % less CPU per request (README,
- * Performance).
+ * without it, every token route takes 16–33 % less CPU per request (bench/README.md,
+ * performance report).
  * fast-jwt imports a key when its signer or verifier is made, so there is
  * one of each per key, made on first use.
  */
