@@ -2,6 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
 import { decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { AppError } from '../errors.js';
+import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AccessTokenClaims } from './access-token.js';
@@ -22,6 +23,8 @@ export interface AccessTokenSubject {
   readonly sid?: string;
   readonly roles?: readonly string[];
   readonly email?: string;
+  /** The client's own access-token lifetime, where it has one (clients file). */
+  readonly ttlSeconds?: number;
 }
 
 // Headers that would let a token name its own verification key; we never follow them.
@@ -67,6 +70,11 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
+  /** The lifetime of the client's access tokens. */
+  ttlFor(client: Pick<Client, 'accessTokenTtlSeconds'>): number {
+    return client.accessTokenTtlSeconds ?? this.settings.ttlSeconds;
+  }
+
   async issue(subject: AccessTokenSubject): Promise<{ token: string; claims: AccessTokenClaims }> {
     const { kid, privateKey } = await this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
@@ -74,7 +82,7 @@ export class AccessTokens {
       iss: this.settings.issuer,
       sub: subject.sub,
       aud: subject.aud,
-      exp: iat + this.settings.ttlSeconds,
+      exp: iat + (subject.ttlSeconds ?? this.settings.ttlSeconds),
       iat,
       jti: randomUUID(),
       client_id: subject.clientId,
