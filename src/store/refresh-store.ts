@@ -205,4 +205,8 @@ export class PostgresRefreshStore implements RefreshStore {
     );
     return rows.map((row) => row.id);
   }
+
+  async moveBrowserSessionFamilies(fromSessionId: string, toSessionId: string): Promise<void> {
+    await this.db.query('UPDATE refresh_families SET browser_session_id = $2 WHERE browser_session_id = $1 AND revoked_at IS NULL', [fromSessionId, toSessionId]);
+  }
 }

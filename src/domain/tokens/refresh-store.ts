@@ -84,4 +84,5 @@ export interface RefreshStore {
   listLiveFamilies(userId: string, now: Date, idleCutoff: Date): Promise<(RefreshFamily & { userAgent: string | null; ip: string | null })[]>;
   /** Ids of the unrevoked, unexpired families a browser session authorized. */
   familiesOfBrowserSession(browserSessionId: string, now: Date): Promise<string[]>;
+  moveBrowserSessionFamilies(fromSessionId: string, toSessionId: string): Promise<void>;
 }

@@ -83,6 +83,7 @@ export function createTokenDomain(deps: TokenDomainDeps) {
       for (const sid of await store.familiesOfBrowserSession(browserSessionId, clock.now())) if (await services.revokeLogin(sid, reason)) revoked += 1;
       return revoked;
     },
+    moveBrowserSessionLogins: (fromSessionId, toSessionId) => store.moveBrowserSessionFamilies(fromSessionId, toSessionId),
   };
 
   const grants: GrantTable = {

@@ -65,4 +65,6 @@ export interface TokenServices {
   listUserLogins(userId: string): Promise<LoginFamilySummary[]>;
   /** Ends the logins a browser session authorized, as that session ends (each through revokeLogin). */
   revokeBrowserSessionLogins(browserSessionId: string, reason: RevocationReason): Promise<number>;
+  /** The same user signed in again in the same browser: the new session takes over what the old one authorized. */
+  moveBrowserSessionLogins(fromSessionId: string, toSessionId: string): Promise<void>;
 }

@@ -35,6 +35,19 @@ ${items}
   );
 }
 
+/**
+ * The way back to the application after the login form. Browsers check a
+ * form's CSP form-action against every redirect that follows its post, and
+ * the login page allows only this origin; a refresh is a new navigation.
+ */
+export function renderContinue(location: string): string {
+  return page(
+    'Signed in',
+    `<h1>Signed in</h1>\n<p>Returning to the application… <a href="${escape(location)}">Continue</a></p>`,
+    `\n<meta http-equiv="refresh" content="0;url=${escape(location)}">`,
+  );
+}
+
 /** Shown instead of redirecting when the redirect target cannot be trusted (RFC 6749 §4.1.2.1). */
 export function renderAuthorizationError(message: string): string {
   return page('Sign-in request refused', `<h1>This sign-in request cannot continue</h1>\n<p class="error" role="alert">${escape(message)}</p>`);

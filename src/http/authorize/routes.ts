@@ -5,7 +5,7 @@ import type { Accounts } from '../../domain/users/accounts.js';
 import { principalOf } from '../auth/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { LOGIN_PAGE_CSP } from '../session/login-page.js';
-import { renderAuthorizationError, renderConsent } from './pages.js';
+import { renderAuthorizationError, renderConsent, renderContinue } from './pages.js';
 
 export interface AuthorizeRoutesOptions {
   authorization: Authorization;
@@ -32,7 +32,7 @@ export async function authorizeRoutes(app: FastifyInstance, { authorization, acc
     return { userId: session.userId, sessionId: session.publicId, authTime: session.createdAt, amr: ['pwd'] };
   };
 
-  const answer = async (request: FastifyRequest, reply: FastifyReply, decide: () => Promise<AuthorizeOutcome>) => {
+  const answer = async (request: FastifyRequest, reply: FastifyReply, decide: () => Promise<AuthorizeOutcome>, afterLoginForm = false) => {
     reply.header('cache-control', 'no-store');
     let outcome: AuthorizeOutcome;
     try {
@@ -43,7 +43,10 @@ export async function authorizeRoutes(app: FastifyInstance, { authorization, acc
       }
       throw error;
     }
-    if (outcome.kind === 'redirect') return reply.code(303).header('location', outcome.location).send();
+    if (outcome.kind === 'redirect') {
+      if (afterLoginForm) return reply.type('text/html; charset=utf-8').send(renderContinue(outcome.location));
+      return reply.code(303).header('location', outcome.location).send();
+    }
     if (outcome.kind === 'login') {
       const login = new URLSearchParams({ return_to: `/oauth/authorize/resume?request_id=${outcome.requestId}` });
       // Signed in, yet sent to sign in: the request wants a fresh authentication (prompt=login, max_age).
@@ -73,7 +76,7 @@ export async function authorizeRoutes(app: FastifyInstance, { authorization, acc
   app.get<{ Querystring: { request_id: string } }>(
     '/oauth/authorize/resume',
     { config: { securityHeaders }, schema: { querystring: { type: 'object', required: ['request_id'], properties: { request_id: { type: 'string', maxLength: 64 } } } } },
-    async (request, reply) => answer(request, reply, async () => authorization.resume(request.query.request_id, await signedIn(request))),
+    async (request, reply) => answer(request, reply, async () => authorization.resume(request.query.request_id, await signedIn(request)), true),
   );
 
   app.post<{ Body: { request_id: string; decision: 'allow' | 'deny' } }>(

@@ -26,14 +26,14 @@ export const LOGIN_PAGE_CSP = {
 } as const;
 
 /** A page of the service's own UI: the one stylesheet, no script. */
-export function page(title: string, body: string): string {
+export function page(title: string, body: string, head = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}</style>${head}
 </head>
 <body>
 <main>

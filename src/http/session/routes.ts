@@ -22,7 +22,7 @@ export interface SessionRoutesOptions {
   clock: Clock;
   issuer: string;
   limitLogin: RateLimit;
-  tokens: Pick<TokenServices, 'revokeBrowserSessionLogins'>;
+  tokens: Pick<TokenServices, 'revokeBrowserSessionLogins' | 'moveBrowserSessionLogins'>;
 }
 
 interface LoginBody {
@@ -124,7 +124,10 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     },
     async (request, reply) => {
       const user = await accounts.checkCredentials(request.body.email, request.body.password, { ip: request.ip });
+      const previous = sessions.current(request);
       const session = await sessions.signIn(request, user.id);
+      // Signing in again (prompt=login, max_age) continues this browser's login: what it authorized now ends with the new session.
+      if (previous?.userId === user.id) await options.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
       reply.header('cache-control', 'no-store');
       if (isFormPost(request)) {
         // 303: the browser follows with a GET, so a reload never re-posts the password.
