@@ -123,8 +123,9 @@ function describeInvalid(document: unknown): string {
     const id = (entry as { client_id?: unknown })?.client_id;
     const name = typeof id === 'string' ? ` (${id.slice(0, 128)})` : '';
     const where = error?.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'entry';
-    // A `not` in the public branch fails with "must NOT be valid", which says nothing useful.
-    const branch = error?.keyword === 'if' || (error?.keyword === 'not' && error.schemaPath.startsWith('#/then/'));
+    // The public and confidential branches fail with "must NOT be valid" or "must be equal to constant", which say nothing useful.
+    const inBranch = error !== undefined && /^#\/(then|else)\//.test(error.schemaPath) && error.keyword !== 'required';
+    const branch = error?.keyword === 'if' || inBranch;
     const what = branch ? 'violates the public/confidential rules' : (error?.message ?? 'is invalid');
     return `clients[${index}]${name}: ${where} ${what}`;
   }

@@ -65,9 +65,9 @@ function rows(db: DatabaseHandle, clock: ManualClock, userId: string) {
     async code(expiresIn: number): Promise<string> {
       const codeHash = randomBytes(16).toString('hex');
       await db.query(
-        `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, created_at, expires_at)
-         VALUES ($1, 'mobile', $2, 'com.example.app:/cb', 'openid', 'challenge', 'S256', $3, $4)`,
-        [codeHash, userId, at(expiresIn - MINUTE), at(expiresIn)],
+        `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, browser_session_id, auth_time, created_at, expires_at)
+         VALUES ($1, 'mobile', $2, 'com.example.app:/cb', 'openid', 'challenge', 'S256', $3, $4, $4, $5)`,
+        [codeHash, userId, randomUUID(), at(expiresIn - MINUTE), at(expiresIn)],
       );
       return codeHash;
     },
