@@ -51,6 +51,7 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       failedLoginCount: 3,
       lockedUntil: at('2030-01-03T00:00:00.000Z'),
       passwordChangedAt: at('2030-01-01T00:00:00.001Z'),
+      emailVerifiedAt: at('2030-01-01T00:05:00.000Z'),
       createdAt: at('2030-01-01T00:00:00.000Z'),
       updatedAt: at('2030-01-01T00:00:00.002Z'),
     };
