@@ -54,7 +54,7 @@ const liveFamily = (now: string, idleCutoff: string) => `f.revoked_at IS NULL AN
  */
 const ROTATE = `
 WITH live AS (
-  SELECT t.family_id, t.generation, u.roles, u.email
+  SELECT t.family_id, t.generation, u.roles, u.email, u.email_verified_at
   FROM refresh_tokens t
   JOIN refresh_families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
@@ -64,16 +64,16 @@ WITH live AS (
 ), spent AS (
   UPDATE refresh_tokens t SET spent_at = $4
   FROM live WHERE t.token_hash = $1 AND t.spent_at IS NULL
-  RETURNING t.family_id, t.generation, live.roles, live.email
+  RETURNING t.family_id, t.generation, live.roles, live.email, live.email_verified_at
 ), advanced AS (
   UPDATE refresh_families f SET generation = spent.generation + 1, last_used_at = $4
   FROM spent WHERE f.id = spent.family_id AND f.revoked_at IS NULL
-  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation, f.auth_time, f.amr, spent.roles, spent.email
+  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation, f.auth_time, f.amr, spent.roles, spent.email, spent.email_verified_at
 ), successor AS (
   INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
   SELECT $2, advanced.id, advanced.generation, $4 FROM advanced
 )
-SELECT id, user_id, client_id, scope, roles, email, auth_time, amr FROM advanced`;
+SELECT id, user_id, client_id, scope, roles, email, email_verified_at, auth_time, amr FROM advanced`;
 
 // The family and its first token in one statement: atomic, and one round trip where a transaction took four.
 const CREATE_FAMILY = `
@@ -105,21 +105,21 @@ export class PostgresRefreshStore implements RefreshStore {
   }
 
   async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {
-    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string; auth_time: Date | null; amr: string[] }>(ROTATE, [
+    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string; email_verified_at: Date | null; auth_time: Date | null; amr: string[] }>(ROTATE, [
       input.tokenHash,
       input.successorHash,
       input.clientId,
       input.now,
       input.idleCutoff,
     ]);
-    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email, authTime: row.auth_time, amr: row.amr };
+    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email, emailVerifiedAt: row.email_verified_at, authTime: row.auth_time, amr: row.amr };
   }
 
   judge: RefreshStore['judge'] = (tokenHash, decide, onRevoke) =>
     this.db.transaction(async (query) => {
       // FOR UPDATE OF f: a concurrent judge of the same family waits, so a reuse is revoked exactly once.
-      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; email: string; user_disabled: boolean }>(
-        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.email, u.disabled_at IS NOT NULL AS user_disabled
+      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; email: string; email_verified_at: Date | null; user_disabled: boolean }>(
+        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.email, u.email_verified_at, u.disabled_at IS NOT NULL AS user_disabled
          FROM refresh_tokens t
          JOIN refresh_families f ON f.id = t.family_id
          JOIN users u ON u.id = f.user_id
@@ -133,6 +133,7 @@ export class PostgresRefreshStore implements RefreshStore {
         family: toFamily(row),
         roles: row.roles,
         email: row.email,
+        emailVerifiedAt: row.email_verified_at,
         userDisabled: row.user_disabled,
       };
       const { verdict, result } = decide(presented);

@@ -1,11 +1,12 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { createSigner, createVerifier } from 'fast-jwt';
+import { createVerifier } from 'fast-jwt';
 import { decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { AppError } from '../errors.js';
 import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AccessTokenClaims } from './access-token.js';
+import { es256Signers } from './jwt-signers.js';
 
 export interface AccessTokenSettings {
   readonly issuer: string;
@@ -37,7 +38,6 @@ export const INVALID_TOKEN = 'The access token is invalid or expired.';
 
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope'];
 
-type Sign = (claims: AccessTokenClaims) => string;
 type Verify = (token: string) => Record<string, unknown>;
 interface Verifiers {
   ownAudience?: Verify;
@@ -57,7 +57,7 @@ interface Verifiers {
  * one of each per key, made on first use.
  */
 export class AccessTokens {
-  readonly #signers = new WeakMap<KeyObject, Sign>();
+  readonly #signerFor = es256Signers('at+jwt');
   readonly #verifiers = new WeakMap<KeyObject, Verifiers>();
 
   constructor(
@@ -135,17 +135,6 @@ export class AccessTokens {
     const premature = nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew);
     const reason = expired ? 'expired' : premature ? 'not yet valid' : typeof iat !== 'number' ? 'no iat' : undefined;
     if (reason) throw new AppError('unauthenticated', INVALID_TOKEN, { internal: `access token rejected: ${reason}` });
-  }
-
-  #signerFor(kid: string, privateKey: KeyObject): Sign {
-    let sign = this.#signers.get(privateKey);
-    if (!sign) {
-      const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      // The claims carry iat and exp from the injected clock; fast-jwt keeps both as given.
-      sign = createSigner({ key: pem, algorithm: 'ES256', kid, header: { alg: 'ES256', typ: 'at+jwt' } });
-      this.#signers.set(privateKey, sign);
-    }
-    return sign;
   }
 
   #verifierFor(publicKey: KeyObject, anyAudience: boolean): Verify {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { compactVerify, decodeProtectedHeader, SignJWT } from 'jose';
+import { compactVerify, decodeProtectedHeader } from 'jose';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import { es256Signers } from './jwt-signers.js';
 import { parseScope } from './scope.js';
 
 /** What the ID token and userinfo may say about a user (OIDC Core §5.1), chosen by scope. */
@@ -39,6 +40,8 @@ export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time',
  * an ID token is not accepted where an access token is (RFC 9068 §4).
  */
 export class IdTokens {
+  readonly #signerFor = es256Signers('JWT');
+
   constructor(
     private readonly keys: KeyRing,
     private readonly issuer: string,
@@ -49,6 +52,11 @@ export class IdTokens {
     const { kid, privateKey } = await this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
     const claims = {
+      iss: this.issuer,
+      sub: input.user.id,
+      aud: input.clientId,
+      iat,
+      exp: iat + input.ttlSeconds,
       ...profileClaims(input.user, input.scope),
       ...(input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {}),
       ...(input.nonce ? { nonce: input.nonce } : {}),
@@ -58,14 +66,7 @@ export class IdTokens {
       azp: input.clientId,
       at_hash: leftHalfHash(input.accessToken),
     };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setSubject(input.user.id)
-      .setAudience(input.clientId)
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + input.ttlSeconds)
-      .sign(privateKey);
+    return this.#signerFor(kid, privateKey)(claims);
   }
 
   /**

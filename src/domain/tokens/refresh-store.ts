@@ -24,6 +24,7 @@ export interface RotatedFamily {
   readonly scope: string;
   readonly roles: readonly string[];
   readonly email: string;
+  readonly emailVerifiedAt: Date | null;
   readonly authTime: Date | null;
   readonly amr: readonly string[];
 }
@@ -35,6 +36,7 @@ export interface PresentedToken {
   readonly family: RefreshFamily;
   readonly roles: readonly string[];
   readonly email: string;
+  readonly emailVerifiedAt: Date | null;
   readonly userDisabled: boolean;
 }
 

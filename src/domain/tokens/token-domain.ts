@@ -95,7 +95,6 @@ export function createTokenDomain(deps: TokenDomainDeps) {
       successorKey: deps.successorKey,
       events: deps.events,
       idTokens,
-      activeUser: deps.activeUser,
     }),
     client_credentials: clientCredentialsGrant(accessTokens),
     authorization_code: authorizationCodeGrant({ codes: deps.codes, tokens: services, idTokens, accessTokens, activeUser: deps.activeUser, clock }),

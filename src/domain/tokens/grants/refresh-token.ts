@@ -5,7 +5,6 @@ import { hashOpaqueToken, looksLikeOpaqueToken, successorOf } from '../opaque-to
 import { idleCutoff, isFamilyLive, judgeSpentPresentation, type FamilyLifetimes } from '../refresh-family.js';
 import type { RefreshStore, RotatedFamily } from '../refresh-store.js';
 import { grantScope, parseScope } from '../scope.js';
-import type { AuthorizationCodeGrantDeps } from './authorization-code.js';
 import type { Grant, GrantRequest } from './grant.js';
 import type { IdTokens } from '../id-tokens.js';
 import type { TokenResponse } from '../token-response.js';
@@ -25,7 +24,6 @@ export interface RefreshGrantDeps {
   readonly events: RefreshEvents;
   /** A family whose scope holds `openid` gets a fresh ID token on every refresh (OIDC Core §12.2). */
   readonly idTokens: IdTokens;
-  readonly activeUser: AuthorizationCodeGrantDeps['activeUser'];
 }
 
 const invalidGrant = () => new AppError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
@@ -70,8 +68,8 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
     });
     const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, refresh_token: successor, scope };
     if (!parseScope(scope).includes('openid')) return response;
-    const user = await deps.activeUser(family.userId);
-    if (!user) throw invalidGrant();
+    // The rotation read the account (enabled, as it checked) in the same statement: no second lookup.
+    const user = { id: family.userId, email: family.email, emailVerifiedAt: family.emailVerifiedAt };
     const idToken = await deps.idTokens.issue({ user, clientId: family.clientId, scope, sid: family.familyId, authTime: family.authTime, amr: family.amr, accessToken: token, ttlSeconds });
     return { ...response, id_token: idToken };
   };
@@ -96,8 +94,8 @@ async function judgeNonRotation(deps: RefreshGrantDeps, tokenHash: string, reque
         deps.lifetimes,
       );
       if (verdict === 'reuse') return { verdict: 'revoke', result: { reusedFamilyId: presented.family.id } };
-      const { family, roles, email } = presented;
-      const rotated = { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles, email, authTime: family.authTime, amr: family.amr };
+      const { family, roles, email, emailVerifiedAt } = presented;
+      const rotated = { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles, email, emailVerifiedAt, authTime: family.authTime, amr: family.amr };
       return { verdict: 'keep', result: rotated };
     },
     { reason: 'refresh_token_reuse', now, audit: { clientId: request.client.clientId, ip: request.ip } },
