@@ -197,7 +197,8 @@ export const HTTP_SCENARIOS: HttpScenario[] = [
             setup: () => ({ headers: { cookie: nextCookie() } }),
             onResponse: (_status, headers, flow) => {
               const location = headers.location;
-              flow.code = (typeof location === 'string' && new URL(location).searchParams.get('code')) || 'no-code';
+              // Anywhere but the client (the login page, when a session has gone): no code, and the token step fails.
+              flow.code = (typeof location === 'string' && new URL(location, context.url).searchParams.get('code')) || 'no-code';
             },
           },
           { method: 'POST', path: '/oauth/token', headers: FORM, setup: (flow) => ({ body: `${token}&code=${flow.code}` }) },
