@@ -5,6 +5,7 @@ import type { DestinationStream } from 'pino';
 import type { Config } from './config/index.js';
 import { loadClientsFile } from './config/clients-file.js';
 import { buildAccounts } from './composition/accounts.js';
+import { buildAuthorization } from './composition/authorization.js';
 import { openReadyDatabase } from './composition/database.js';
 import { createKeyService } from './composition/keys.js';
 import { createPruner } from './composition/pruning.js';
@@ -112,7 +113,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer });
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys });
+  const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);

@@ -12,7 +12,27 @@ export interface LoadRequest {
   setup?: (request: { method: string; path: string; headers: Record<string, string>; body?: string }) => { headers?: Record<string, string>; body?: string } | undefined;
   /** Sees every response body (costs the load generator a copy of each body). */
   onResponse?: (status: number, body: string) => void;
+  /**
+   * A sequence of requests on one connection, each built from what the
+   * earlier ones kept (the code of a redirect), counted as one request; the
+   * fields above are then unused.
+   */
+  flow?: FlowStep[];
 }
+
+export type FlowContext = Record<string, string>;
+
+export interface FlowStep {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  setup?: (context: FlowContext) => { path?: string; headers?: Record<string, string>; body?: string };
+  onResponse?: (status: number, headers: Record<string, string | string[] | undefined>, context: FlowContext) => void;
+  /** The status of a working answer when it is not 2xx (a redirect). */
+  expects?: number;
+}
+
+const worked = (step: FlowStep, status: number) => (step.expects === undefined ? status >= 200 && status < 300 : status === step.expects);
 
 export interface LoadSettings {
   connections: number;
@@ -60,13 +80,14 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
       ...(request.onResponse ? { onResponse: (status: number, body: string) => request.onResponse?.(status, body) } : {}),
     },
   ];
+  const steps = request.flow?.length ?? 1;
   const options: autocannon.Options = {
     url: baseUrl,
     connections: settings.connections,
     duration: settings.durationSec,
     pipelining: 1,
     timeout: 10,
-    requests,
+    requests: request.flow ? request.flow.map(flowRequest) : requests,
   };
   const rss = pid === undefined ? undefined : sampleRss(pid);
   // Let the JIT and the connection pools settle first; those requests are not counted.
@@ -81,22 +102,54 @@ export async function drive(baseUrl: string, request: LoadRequest, settings: Loa
   const peakRssMb = rss?.stop();
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0;
+  // A flow's redirects are its working answers: only other statuses count as failures.
+  const expected = new Set((request.flow ?? []).map((step) => step.expects).filter((status) => status !== undefined));
+  const non2xx = request.flow ? Object.entries(statusCodes).reduce((sum, [code, count]) => (Number(code) >= 300 && !expected.has(Number(code)) ? sum + count : sum), 0) : result.non2xx;
+  const total = result.requests.total / steps;
   return {
-    reqPerSec: result.requests.average,
+    reqPerSec: result.requests.average / steps,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
-    total: result.requests.total,
-    non2xx: result.non2xx,
+    total,
+    non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
     ...(peakRssMb === undefined ? {} : { peakRssMb }),
-    ...(cpuBefore === undefined || cpuAfter === undefined || result.requests.total === 0
+    ...(cpuBefore === undefined || cpuAfter === undefined || total === 0
       ? {}
-      : { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1e6) / result.requests.total, cpuCores: (cpuAfter - cpuBefore) / result.duration }),
-    ...(result.requests.total === 0 ? {} : { postgresCpuUsPerRequest: (databaseSeconds * 1e6) / result.requests.total }),
+      : { cpuUsPerRequest: ((cpuAfter - cpuBefore) * 1e6) / total, cpuCores: (cpuAfter - cpuBefore) / result.duration }),
+    ...(total === 0 ? {} : { postgresCpuUsPerRequest: (databaseSeconds * 1e6) / total }),
     ...(host ? { host } : {}),
   };
+}
+
+/** A flow step as autocannon runs it: built from, and answering into, the connection's context. */
+function flowRequest(step: FlowStep): autocannon.Request {
+  return {
+    method: step.method,
+    path: step.path,
+    headers: { ...step.headers },
+    setupRequest: (req: autocannon.Request, context: FlowContext) => {
+      const built = step.setup?.(context);
+      return { ...req, ...built, headers: { ...req.headers, ...built?.headers } } as autocannon.Request;
+    },
+    onResponse: (status: number, _body: string, context: FlowContext, headers: Record<string, string>) => step.onResponse?.(status, headers, context),
+  } as autocannon.Request;
+}
+
+/** Runs a flow's steps once, in order, through `send`; answers the first failing step's status and body, if any. */
+async function runFlow(
+  steps: FlowStep[],
+  send: (step: FlowStep, built: ReturnType<NonNullable<FlowStep['setup']>> | undefined) => Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>,
+): Promise<{ status: number; body: string } | undefined> {
+  const context: FlowContext = {};
+  for (const step of steps) {
+    const answer = await send(step, step.setup?.(context));
+    step.onResponse?.(answer.status, answer.headers, context);
+    if (!worked(step, answer.status)) return { status: answer.status, body: answer.text.slice(0, 300) };
+  }
+  return undefined;
 }
 
 export interface HostCpu {
@@ -163,6 +216,19 @@ export function cpuSeconds(pid: number): number | undefined {
 
 /** One request with fetch before the load: a scenario that fails here is broken, and its answer says why. */
 export async function preflight(baseUrl: string, request: LoadRequest, accepts?: (body: string) => boolean): Promise<{ ok: true } | { ok: false; status: number; body: string }> {
+  if (request.flow) {
+    const failed = await runFlow(request.flow, async (step, built) => {
+      const response = await fetch(`${baseUrl}${built?.path ?? step.path}`, {
+        method: step.method,
+        headers: { ...step.headers, ...built?.headers },
+        ...(built?.body === undefined ? {} : { body: built.body }),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { status: response.status, headers: Object.fromEntries(response.headers), text: await response.text() };
+    });
+    return failed ? { ok: false, ...failed } : { ok: true };
+  }
   const built = request.setup?.({ method: request.method, path: request.path, headers: { ...request.headers }, ...(request.body === undefined ? {} : { body: request.body }) });
   const headers = { ...request.headers, ...built?.headers };
   const body = built?.body ?? request.body;
@@ -185,22 +251,31 @@ export async function sequentialLatency(baseUrl: string, request: LoadRequest, c
   const url = new URL(baseUrl);
   const samples: number[] = [];
   let failures = 0;
+  const send = (method: string, path: string, headers: Record<string, string>, body: string | undefined) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }>((resolve, reject) => {
+      const req = http.request({ agent, host: url.hostname, port: url.port, method, path, headers }, (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (data += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: data }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   try {
     for (let i = 0; i < count; i += 1) {
+      if (request.flow) {
+        const started = process.hrtime.bigint();
+        const failed = await runFlow(request.flow, (step, built) => send(step.method, built?.path ?? step.path, { ...step.headers, ...built?.headers }, built?.body));
+        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (failed) failures += 1;
+        continue;
+      }
       const built = request.setup?.({ method: request.method, path: request.path, headers: { ...request.headers }, ...(request.body === undefined ? {} : { body: request.body }) });
       const headers = { ...request.headers, ...built?.headers };
       const body = built?.body ?? request.body;
       const started = process.hrtime.bigint();
-      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const req = http.request({ agent, host: url.hostname, port: url.port, method: request.method, path: request.path, headers }, (res) => {
-          let data = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (data += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: data }));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const { status, text } = await send(request.method, request.path, headers, body);
       samples.push(Number(process.hrtime.bigint() - started) / 1e6);
       if (status < 200 || status >= 300) failures += 1;
       request.onResponse?.(status, text);

@@ -1,10 +1,11 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { CeilingName } from './ceilings.js';
 import { spawnTracked } from './children.js';
 import { drive, preflight, sequentialLatency, type LoadRequest, type LoadResult } from './load.js';
 import { PROJECT_ROOT } from './paths.js';
 import { fmt, type ScenarioOutcome, type TargetCheck } from './report.js';
-import { basic, BENCH_PASSWORD, GATEWAY, MOBILE_CLIENT, ORDERS, routeExists, type Seeded } from './seed.js';
+import { basic, BENCH_PASSWORD, GATEWAY, MOBILE_CLIENT, MOBILE_REDIRECT, ORDERS, routeExists, type Seeded } from './seed.js';
 import type { Timing } from './settings.js';
 
 export interface ScenarioContext {
@@ -164,6 +165,48 @@ export const HTTP_SCENARIOS: HttpScenario[] = [
     },
     accepts: (body) => body.includes('"refresh_token"'),
     targets: (_result, ratio) => [ratioTarget('argon2', 0.8, ratio)],
+  },
+  {
+    id: 9,
+    name: 'authorization code sign-in',
+    route: 'GET /oauth/authorize (session) + POST /oauth/token (authorization_code)',
+    ceiling: 'signing',
+    request: async (context) => {
+      const missing = (await notImplemented(context, 'GET', '/oauth/authorize')) ?? (context.seeded.sessionCookies.length === 0 ? 'POST /v1/session not implemented' : undefined);
+      if (missing) return missing;
+      // One PKCE pair for the run: each code is new, and the verifier's work is the same whatever its value.
+      const verifier = randomBytes(32).toString('base64url');
+      const authorize = `/oauth/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: MOBILE_CLIENT,
+        redirect_uri: MOBILE_REDIRECT,
+        scope: 'openid offline_access',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      })}`;
+      const nextCookie = roundRobin(context.seeded.sessionCookies);
+      const token = new URLSearchParams({ grant_type: 'authorization_code', client_id: MOBILE_CLIENT, redirect_uri: MOBILE_REDIRECT, code_verifier: verifier });
+      return {
+        method: 'GET',
+        path: authorize,
+        flow: [
+          {
+            method: 'GET',
+            path: authorize,
+            expects: 303,
+            setup: () => ({ headers: { cookie: nextCookie() } }),
+            onResponse: (_status, headers, flow) => {
+              const location = headers.location;
+              // Anywhere but the client (the login page, when a session has gone): no code, and the token step fails.
+              flow.code = (typeof location === 'string' && new URL(location, context.url).searchParams.get('code')) || 'no-code';
+            },
+          },
+          { method: 'POST', path: '/oauth/token', headers: FORM, setup: (flow) => ({ body: `${token}&code=${flow.code}` }) },
+        ],
+      };
+    },
+    // No target of its own: the figure is the sign-ins per second one vCPU of the service completes.
+    targets: () => [],
   },
 ];
 

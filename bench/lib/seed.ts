@@ -5,6 +5,8 @@ import { insertUsers, mintFamilies } from './postgres.js';
 
 export const BENCH_PASSWORD = 'bench password: correct horse battery staple';
 export const MOBILE_CLIENT = 'mobile';
+/** A redirect URI the demo clients file registers for it (RFC 8252 loopback). */
+export const MOBILE_REDIRECT = 'http://127.0.0.1:8765/callback';
 export const ORDERS = { id: 'orders', secret: 'demo-orders-secret-change-me-0123456789abcdef' };
 export const GATEWAY = { id: 'gateway', secret: 'demo-gateway-secret-change-me-0123456789abcdef' };
 

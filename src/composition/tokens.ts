@@ -8,7 +8,9 @@ import { createTokenDomain } from '../domain/tokens/token-domain.js';
 import { tokenMetrics } from '../http/oauth/token-metrics.js';
 import { PostgresAccessTokenDenylist } from '../store/access-token-denylist.js';
 import type { DatabaseHandle } from '../store/database.js';
+import { PostgresAuthorizationCodeStore } from '../store/authorization-code-store.js';
 import { PostgresRefreshStore } from '../store/refresh-store.js';
+import { PostgresUserStore } from '../store/user-store.js';
 
 export interface TokensWiring {
   config: Config;
@@ -23,6 +25,7 @@ export interface TokensWiring {
 /** The token use-cases on their PostgreSQL stores, with their events counted and reuse logged. */
 export function buildTokens({ config, clock, database, keys, masterKey, metrics, log }: TokensWiring) {
   const counters = tokenMetrics(metrics);
+  const users = new PostgresUserStore(database);
   const domain = createTokenDomain({
     keys,
     store: new PostgresRefreshStore(database),
@@ -37,6 +40,11 @@ export function buildTokens({ config, clock, database, keys, masterKey, metrics,
         counters.reuseDetected();
         log.warn({ familyId }, 'refresh token reuse detected: family revoked');
       },
+    },
+    codes: new PostgresAuthorizationCodeStore(database),
+    activeUser: async (userId) => {
+      const user = await users.findById(userId);
+      return user && !user.disabledAt ? user : undefined;
     },
   });
   return { ...domain, onIssued: counters.issued };

@@ -22,11 +22,21 @@ const clientSchema = {
     redirect_uris: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
     scopes: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' } },
     audience: { type: 'string', minLength: 1 },
+    // Per-client settings of the authorization-code flow ([oidc]).
+    access_token_ttl_seconds: { type: 'integer', minimum: 60, maximum: 86400 },
+    refresh_token_ttl_seconds: { type: 'integer', minimum: 3600, maximum: 31536000 },
+    refresh_idle_ttl_seconds: { type: 'integer', minimum: 600, maximum: 31536000 },
+    post_logout_redirect_uris: { type: 'array', uniqueItems: true, items: { type: 'string', minLength: 1 }, default: [] },
+    token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'none'] },
   },
   // A public client cannot keep a secret, so it can never use client_credentials (RFC 6749 §4.4).
+  // A public client authenticates with `none` only, a confidential one never.
   if: { properties: { type: { const: 'public' } } },
-  then: { not: { required: ['client_secret'] }, properties: { grant_types: { not: { contains: { const: 'client_credentials' } } } } },
-  else: { required: ['client_secret'] },
+  then: {
+    not: { required: ['client_secret'] },
+    properties: { grant_types: { not: { contains: { const: 'client_credentials' } } }, token_endpoint_auth_method: { const: 'none' } },
+  },
+  else: { required: ['client_secret'], properties: { token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post'] } } },
 } as const;
 
 export const clientsFileSchema = {
@@ -49,6 +59,11 @@ interface RawClient {
   redirect_uris: string[];
   scopes: string[];
   audience: string;
+  access_token_ttl_seconds?: number;
+  refresh_token_ttl_seconds?: number;
+  refresh_idle_ttl_seconds?: number;
+  post_logout_redirect_uris: string[];
+  token_endpoint_auth_method?: Client['tokenEndpointAuthMethod'];
 }
 
 // Loaded only for a YAML file: the parser takes 30–40 ms of start-up to load, and the default file is JSON.
@@ -90,6 +105,11 @@ export function loadClientsFile(file: string, hashSecret: (secret: string) => Bu
       scopes: entry.scopes,
       audience: entry.audience,
       ...(entry.client_secret ? { secretHash: hashSecret(entry.client_secret) } : {}),
+      postLogoutRedirectUris: entry.post_logout_redirect_uris,
+      ...(entry.token_endpoint_auth_method ? { tokenEndpointAuthMethod: entry.token_endpoint_auth_method } : {}),
+      ...(entry.access_token_ttl_seconds ? { accessTokenTtlSeconds: entry.access_token_ttl_seconds } : {}),
+      ...(entry.refresh_token_ttl_seconds ? { refreshTokenTtlSeconds: entry.refresh_token_ttl_seconds } : {}),
+      ...(entry.refresh_idle_ttl_seconds ? { refreshIdleTtlSeconds: entry.refresh_idle_ttl_seconds } : {}),
     };
   });
 }
@@ -103,8 +123,9 @@ function describeInvalid(document: unknown): string {
     const id = (entry as { client_id?: unknown })?.client_id;
     const name = typeof id === 'string' ? ` (${id.slice(0, 128)})` : '';
     const where = error?.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'entry';
-    // A `not` in the public branch fails with "must NOT be valid", which says nothing useful.
-    const branch = error?.keyword === 'if' || (error?.keyword === 'not' && error.schemaPath.startsWith('#/then/'));
+    // The public and confidential branches fail with "must NOT be valid" or "must be equal to constant", which say nothing useful.
+    const inBranch = error !== undefined && /^#\/(then|else)\//.test(error.schemaPath) && error.keyword !== 'required';
+    const branch = error?.keyword === 'if' || inBranch;
     const what = branch ? 'violates the public/confidential rules' : (error?.message ?? 'is invalid');
     return `clients[${index}]${name}: ${where} ${what}`;
   }

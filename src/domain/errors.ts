@@ -31,6 +31,12 @@ export const errorCatalog = {
   unauthorized_client: { status: 400, title: 'Unauthorized client' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   invalid_scope: { status: 400, title: 'Invalid scope' },
+  // Authorization endpoint errors, sent to the redirect URI (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6)
+  access_denied: { status: 403, title: 'Access denied' },
+  unsupported_response_type: { status: 400, title: 'Unsupported response type' },
+  login_required: { status: 401, title: 'Login required' },
+  consent_required: { status: 403, title: 'Consent required' },
+  request_not_supported: { status: 400, title: 'Request object not supported' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

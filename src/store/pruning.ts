@@ -48,6 +48,10 @@ const STATEMENTS: Record<PruneTarget, readonly string[]> = {
     counted(`DELETE FROM authorization_codes WHERE code_hash IN (
       SELECT code_hash FROM authorization_codes WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
+  authorization_requests: [
+    counted(`DELETE FROM authorization_requests WHERE id_hash IN (
+      SELECT id_hash FROM authorization_requests WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+  ],
   revoked_access_tokens: [
     counted(`DELETE FROM revoked_access_tokens WHERE jti IN (
       SELECT jti FROM revoked_access_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),

@@ -15,6 +15,8 @@ interface FamilyRow {
   revoked_at: Date | null;
   user_agent: string | null;
   ip: string | null;
+  auth_time: Date | null;
+  amr: string[] | null;
 }
 
 const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; ip: string | null } => ({
@@ -29,9 +31,11 @@ const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; i
   revokedAt: row.revoked_at,
   userAgent: row.user_agent,
   ip: row.ip,
+  authTime: row.auth_time,
+  amr: row.amr ?? [],
 });
 
-const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip';
+const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip, f.auth_time, f.amr';
 
 /**
  * A family `f` is live: not revoked, unexpired at `now`, used since
@@ -50,7 +54,7 @@ const liveFamily = (now: string, idleCutoff: string) => `f.revoked_at IS NULL AN
  */
 const ROTATE = `
 WITH live AS (
-  SELECT t.family_id, t.generation, u.roles, u.email
+  SELECT t.family_id, t.generation, u.roles, u.email, u.email_verified_at
   FROM refresh_tokens t
   JOIN refresh_families f ON f.id = t.family_id
   JOIN users u ON u.id = f.user_id
@@ -60,22 +64,22 @@ WITH live AS (
 ), spent AS (
   UPDATE refresh_tokens t SET spent_at = $4
   FROM live WHERE t.token_hash = $1 AND t.spent_at IS NULL
-  RETURNING t.family_id, t.generation, live.roles, live.email
+  RETURNING t.family_id, t.generation, live.roles, live.email, live.email_verified_at
 ), advanced AS (
   UPDATE refresh_families f SET generation = spent.generation + 1, last_used_at = $4
   FROM spent WHERE f.id = spent.family_id AND f.revoked_at IS NULL
-  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation, spent.roles, spent.email
+  RETURNING f.id, f.user_id, f.client_id, f.scope, f.generation, f.auth_time, f.amr, spent.roles, spent.email, spent.email_verified_at
 ), successor AS (
   INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
   SELECT $2, advanced.id, advanced.generation, $4 FROM advanced
 )
-SELECT id, user_id, client_id, scope, roles, email FROM advanced`;
+SELECT id, user_id, client_id, scope, roles, email, email_verified_at, auth_time, amr FROM advanced`;
 
 // The family and its first token in one statement: atomic, and one round trip where a transaction took four.
 const CREATE_FAMILY = `
 WITH family AS (
-  INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at)
-  VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8)
+  INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at, browser_session_id, auth_time, amr)
+  VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8, $10, $11, $12)
   RETURNING id
 )
 INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at) SELECT $9, id, 0, $7 FROM family`;
@@ -94,25 +98,28 @@ export class PostgresRefreshStore implements RefreshStore {
       family.createdAt,
       family.expiresAt,
       firstTokenHash,
+      family.browserSessionId,
+      family.authTime,
+      [...family.amr],
     ]);
   }
 
   async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {
-    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string }>(ROTATE, [
+    const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string; email_verified_at: Date | null; auth_time: Date | null; amr: string[] }>(ROTATE, [
       input.tokenHash,
       input.successorHash,
       input.clientId,
       input.now,
       input.idleCutoff,
     ]);
-    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email };
+    return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email, emailVerifiedAt: row.email_verified_at, authTime: row.auth_time, amr: row.amr };
   }
 
   judge: RefreshStore['judge'] = (tokenHash, decide, onRevoke) =>
     this.db.transaction(async (query) => {
       // FOR UPDATE OF f: a concurrent judge of the same family waits, so a reuse is revoked exactly once.
-      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; email: string; user_disabled: boolean }>(
-        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.email, u.disabled_at IS NOT NULL AS user_disabled
+      const [row] = await query<FamilyRow & { token_generation: number; spent_at: Date | null; roles: string[]; email: string; email_verified_at: Date | null; user_disabled: boolean }>(
+        `SELECT ${FAMILY_COLUMNS}, t.generation AS token_generation, t.spent_at, u.roles, u.email, u.email_verified_at, u.disabled_at IS NOT NULL AS user_disabled
          FROM refresh_tokens t
          JOIN refresh_families f ON f.id = t.family_id
          JOIN users u ON u.id = f.user_id
@@ -126,6 +133,7 @@ export class PostgresRefreshStore implements RefreshStore {
         family: toFamily(row),
         roles: row.roles,
         email: row.email,
+        emailVerifiedAt: row.email_verified_at,
         userDisabled: row.user_disabled,
       };
       const { verdict, result } = decide(presented);
@@ -189,5 +197,17 @@ export class PostgresRefreshStore implements RefreshStore {
       [userId, now, idleCutoff],
     );
     return rows.map(toFamily);
+  }
+
+  async familiesOfBrowserSession(browserSessionId: string, now: Date): Promise<string[]> {
+    const rows = await this.db.query<{ id: string }>(
+      'SELECT id FROM refresh_families WHERE browser_session_id = $1 AND revoked_at IS NULL AND expires_at > $2',
+      [browserSessionId, now],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  async moveBrowserSessionFamilies(fromSessionId: string, toSessionId: string): Promise<void> {
+    await this.db.query('UPDATE refresh_families SET browser_session_id = $2 WHERE browser_session_id = $1 AND revoked_at IS NULL', [fromSessionId, toSessionId]);
   }
 }

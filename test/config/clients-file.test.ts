@@ -46,8 +46,8 @@ describe('loadClientsFile', () => {
     });
     expect(loadClientsFile(file('clients.json', asJson), hashSecret)).toEqual(fromYaml);
     expect(fromYaml).toEqual([
-      { clientId: 'mobile', type: 'public', firstParty: true, grantTypes: ['refresh_token', 'authorization_code'], redirectUris: ['com.example.app:/oauth/callback'], scopes: ['openid', 'offline_access'], audience: 'api' },
-      { clientId: 'orders', type: 'confidential', firstParty: false, grantTypes: ['client_credentials'], redirectUris: [], scopes: ['orders:read'], audience: 'api', secretHash: hashSecret(SECRET) },
+      { clientId: 'mobile', type: 'public', firstParty: true, grantTypes: ['refresh_token', 'authorization_code'], redirectUris: ['com.example.app:/oauth/callback'], scopes: ['openid', 'offline_access'], audience: 'api', postLogoutRedirectUris: [] },
+      { clientId: 'orders', type: 'confidential', firstParty: false, grantTypes: ['client_credentials'], redirectUris: [], scopes: ['orders:read'], audience: 'api', secretHash: hashSecret(SECRET), postLogoutRedirectUris: [] },
     ]);
   });
 
@@ -67,5 +67,43 @@ describe('loadClientsFile', () => {
     const publicCredentials = YAML.replace('grant_types: [refresh_token, authorization_code]', 'grant_types: [client_credentials]');
     expect(() => loadClientsFile(file('public-cc.yaml', publicCredentials), hashSecret)).toThrow(/clients\[0\] \(mobile\): grant_types violates the public\/confidential rules$/);
     expect(() => loadClientsFile(file('twice.yaml', YAML.replace('client_id: orders', 'client_id: mobile')), hashSecret)).toThrow(/clients\[1\] \(mobile\) repeats a client_id$/);
+  });
+
+  it('reads per-client lifetimes, logout addresses and the token endpoint auth method', () => {
+    const settings = YAML.replace(
+      '    audience: api\n  - client_id: orders',
+      '    audience: api\n    access_token_ttl_seconds: 1800\n    refresh_token_ttl_seconds: 5184000\n    refresh_idle_ttl_seconds: 604800\n' +
+        '    post_logout_redirect_uris: ["com.example.app:/signed-out"]\n    token_endpoint_auth_method: none\n  - client_id: orders',
+    );
+    const [mobile, orders] = loadClientsFile(file('settings.yaml', settings), hashSecret);
+    expect(mobile).toMatchObject({
+      accessTokenTtlSeconds: 1800,
+      refreshTokenTtlSeconds: 5184000,
+      refreshIdleTtlSeconds: 604800,
+      postLogoutRedirectUris: ['com.example.app:/signed-out'],
+      tokenEndpointAuthMethod: 'none',
+    });
+    // Unset, the service-wide defaults apply, and a confidential client may use either secret method.
+    expect(orders?.accessTokenTtlSeconds).toBeUndefined();
+    expect(orders?.tokenEndpointAuthMethod).toBeUndefined();
+  });
+
+  it('stops at start on a malformed per-client setting, naming the client', () => {
+    const withSetting = (line: string, client = 'orders') =>
+      client === 'orders' ? `${YAML}    ${line}\n` : YAML.replace('    audience: api\n  - client_id: orders', `    audience: api\n    ${line}\n  - client_id: orders`);
+    const cases: [string, string, RegExp][] = [
+      ['access_token_ttl_seconds: 10', 'orders', /clients\[1\] \(orders\): access_token_ttl_seconds must be >= 60$/],
+      ['access_token_ttl_seconds: "1800"', 'orders', /clients\[1\] \(orders\): access_token_ttl_seconds must be integer$/],
+      ['refresh_token_ttl_seconds: -1', 'mobile', /clients\[0\] \(mobile\): refresh_token_ttl_seconds must be >= 3600$/],
+      ['refresh_idle_ttl_seconds: 1.5', 'mobile', /clients\[0\] \(mobile\): refresh_idle_ttl_seconds must be integer$/],
+      ['post_logout_redirect_uris: "https://app.example/"', 'orders', /clients\[1\] \(orders\): post_logout_redirect_uris must be array$/],
+      ['token_endpoint_auth_method: private_key_jwt', 'orders', /clients\[1\] \(orders\): token_endpoint_auth_method /],
+      // A public client cannot authenticate with a secret, nor a confidential one without.
+      ['token_endpoint_auth_method: client_secret_basic', 'mobile', /clients\[0\] \(mobile\): token_endpoint_auth_method violates the public\/confidential rules$/],
+      ['token_endpoint_auth_method: none', 'orders', /clients\[1\] \(orders\): token_endpoint_auth_method/],
+    ];
+    for (const [line, client, message] of cases) {
+      expect(() => loadClientsFile(file(`bad-${client}.yaml`, withSetting(line, client)), hashSecret), line).toThrow(message);
+    }
   });
 });

@@ -65,11 +65,19 @@ function rows(db: DatabaseHandle, clock: ManualClock, userId: string) {
     async code(expiresIn: number): Promise<string> {
       const codeHash = randomBytes(16).toString('hex');
       await db.query(
-        `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, created_at, expires_at)
-         VALUES ($1, 'mobile', $2, 'com.example.app:/cb', 'openid', 'challenge', 'S256', $3, $4)`,
-        [codeHash, userId, at(expiresIn - MINUTE), at(expiresIn)],
+        `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method, browser_session_id, auth_time, created_at, expires_at)
+         VALUES ($1, 'mobile', $2, 'com.example.app:/cb', 'openid', 'challenge', 'S256', $3, $4, $4, $5)`,
+        [codeHash, userId, randomUUID(), at(expiresIn - MINUTE), at(expiresIn)],
       );
       return codeHash;
+    },
+    async authorizationRequest(expiresIn: number): Promise<string> {
+      const idHash = randomBytes(16).toString('hex');
+      await db.query(
+        `INSERT INTO authorization_requests (id_hash, client_id, parameters, created_at, expires_at) VALUES ($1, 'shop-web', '{}', $2, $3)`,
+        [idHash, at(expiresIn - 15 * MINUTE), at(expiresIn)],
+      );
+      return idHash;
     },
     async revokedAccessToken(expiresIn: number): Promise<string> {
       const jti = randomUUID();
@@ -105,7 +113,7 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     await drop();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, revoked_access_tokens CASCADE');
+    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, authorization_requests, revoked_access_tokens CASCADE');
     clock = new ManualClock();
     userId = await insertUser(db);
     insert = rows(db, clock, userId);
@@ -200,6 +208,14 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     expect(report).toMatchObject({ authorization_codes: 1, revoked_access_tokens: 1 });
     expect(await ids(db, 'SELECT code_hash AS id FROM authorization_codes')).toEqual([liveCode, recentCode].sort());
     expect(await ids(db, 'SELECT jti AS id FROM revoked_access_tokens')).toEqual([liveEntry, withinSkew].sort());
+  });
+
+  it('deletes parked authorization requests once past their deadline', async () => {
+    const waiting = await insert.authorizationRequest(MINUTE);
+    await insert.authorizationRequest(-1);
+
+    expect(await pruner().runOnce()).toMatchObject({ authorization_requests: 1 });
+    expect(await ids(db, 'SELECT id_hash AS id FROM authorization_requests')).toEqual([waiting]);
   });
 
   it('follows the injected clock: rows go once their deadline has passed by its retention, not before', async () => {

@@ -51,6 +51,7 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       failedLoginCount: 3,
       lockedUntil: at('2030-01-03T00:00:00.000Z'),
       passwordChangedAt: at('2030-01-01T00:00:00.001Z'),
+      emailVerifiedAt: at('2030-01-01T00:05:00.000Z'),
       createdAt: at('2030-01-01T00:00:00.000Z'),
       updatedAt: at('2030-01-01T00:00:00.002Z'),
     };
@@ -85,6 +86,9 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       expiresAt: at('2030-01-31T00:00:00.000Z'),
       revokedAt: at('2030-01-02T00:00:00.000Z'),
       revokedReason: 'logout',
+      browserSessionId: randomUUID(),
+      authTime: at('2029-12-31T23:59:00.000Z'),
+      amr: ['pwd', 'otp'],
     };
     await prisma.refreshFamily.create({ data: family });
     expect(await prisma.refreshFamily.findUniqueOrThrow({ where: { id: family.id } })).toEqual(family);
@@ -121,9 +125,28 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       createdAt: at('2030-01-01T00:00:00.000Z'),
       expiresAt: at('2030-01-01T00:01:00.000Z'),
       consumedAt: at('2030-01-01T00:00:30.000Z'),
+      nonce: 'n-0S6_WzA2Mj',
+      browserSessionId: randomUUID(),
+      authTime: at('2029-12-31T23:59:00.000Z'),
+      amr: ['pwd'],
     };
     await prisma.authorizationCode.create({ data: code });
     expect(await prisma.authorizationCode.findUniqueOrThrow({ where: { codeHash: 'code-hash' } })).toEqual(code);
+
+    const request = {
+      idHash: 'request-hash',
+      clientId: 'shop-web',
+      parameters: { redirectUri: 'http://localhost:4000/callback', prompt: ['login'] },
+      loginAfter: at('2030-01-01T00:00:00.000Z'),
+      createdAt: at('2030-01-01T00:00:00.000Z'),
+      expiresAt: at('2030-01-01T00:15:00.000Z'),
+    };
+    await prisma.authorizationRequest.create({ data: request });
+    expect(await prisma.authorizationRequest.findUniqueOrThrow({ where: { idHash: 'request-hash' } })).toEqual(request);
+
+    const consent = { userId, clientId: 'shop-web', scope: 'openid email', createdAt: at('2030-01-01T00:00:00.000Z'), updatedAt: at('2030-01-02T00:00:00.000Z') };
+    await prisma.consent.create({ data: consent });
+    expect(await prisma.consent.findUniqueOrThrow({ where: { userId_clientId: { userId, clientId: 'shop-web' } } })).toEqual(consent);
 
     const revoked = { jti: 'jti-1', expiresAt: at('2030-01-01T00:15:00.000Z'), createdAt: at('2030-01-01T00:00:00.000Z') };
     await prisma.revokedAccessToken.create({ data: revoked });
@@ -140,5 +163,6 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     expect(await prisma.refreshToken.count()).toBe(0);
     expect(await prisma.browserSession.count()).toBe(0);
     expect(await prisma.authorizationCode.count()).toBe(0);
+    expect(await prisma.consent.count()).toBe(0);
   });
 });

@@ -27,7 +27,10 @@ export function authenticateClient(presented: PresentedClient, registry: ClientR
     if (presented.method !== 'none') throw clientAuthenticationFailed();
     return client;
   }
-  if (presented.method === 'none' || !client.secretHash) throw clientAuthenticationFailed();
+  // The registered method is the only one accepted (RFC 7591 §2 token_endpoint_auth_method): a secret meant for
+  // Basic is not also good in a form body, where it is likelier to be logged.
+  const registered = client.tokenEndpointAuthMethod;
+  if (presented.method === 'none' || (registered && presented.method !== registered) || !client.secretHash) throw clientAuthenticationFailed();
   if (!hasher.matches(presented.secret, client.secretHash)) throw clientAuthenticationFailed();
   return client;
 }

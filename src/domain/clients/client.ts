@@ -12,7 +12,16 @@ export interface Client {
   readonly audience: string;
   /** HMAC of the secret under a per-process key; absent for public clients. */
   readonly secretHash?: Buffer;
+  // Per-client settings of the authorization-code flow; unset lifetimes fall back to the service's.
+  /** Unset: a confidential client may use either secret method. */
+  readonly tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  readonly postLogoutRedirectUris: readonly string[];
+  readonly accessTokenTtlSeconds?: number;
+  readonly refreshTokenTtlSeconds?: number;
+  readonly refreshIdleTtlSeconds?: number;
 }
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
 
 export interface ClientRegistry {
   find(clientId: string): Client | undefined;

@@ -5,7 +5,7 @@
  */
 
 /** The kinds of rows the pruning job deletes. */
-export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'revoked_access_tokens'] as const;
+export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'authorization_requests', 'revoked_access_tokens'] as const;
 
 export type PruneTarget = (typeof PRUNE_TARGETS)[number];
 
@@ -18,6 +18,7 @@ export const PRUNE_STEPS: readonly (readonly PruneTarget[])[] = [
   ['browser_sessions'],
   ['refresh_tokens', 'refresh_families'],
   ['authorization_codes'],
+  ['authorization_requests'],
   ['revoked_access_tokens'],
 ];
 
@@ -48,6 +49,8 @@ export function pruneCutoffs(now: Date, settings: RetentionSettings): PruneCutof
     // Expired or revoked before the cutoff. A family that only went idle goes at its absolute expiry.
     refresh_families: dead,
     authorization_codes: dead,
+    // A parked authorization request is of no use past its deadline: nothing to investigate later.
+    authorization_requests: now,
     revoked_access_tokens: before(now, settings.clockSkewSeconds),
   };
 }

@@ -72,6 +72,7 @@ export class Devices {
     let kind: Device['kind'] | undefined;
     if (await this.deps.sessions.destroyByPublicId(userId, id)) {
       kind = 'browser';
+      await this.deps.tokens.revokeBrowserSessionLogins(id, 'session_ended');
     } else {
       const own = (await this.deps.tokens.listUserLogins(userId)).some((family) => family.id === id);
       if (own && (await this.deps.tokens.revokeLogin(id, 'session_ended'))) kind = 'token';

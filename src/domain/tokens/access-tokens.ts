@@ -1,10 +1,12 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { createSigner, createVerifier } from 'fast-jwt';
+import { createVerifier } from 'fast-jwt';
 import { decodeProtectedHeader, type ProtectedHeaderParameters } from 'jose';
 import { AppError } from '../errors.js';
+import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import type { AccessTokenClaims } from './access-token.js';
+import { es256Signers } from './jwt-signers.js';
 
 export interface AccessTokenSettings {
   readonly issuer: string;
@@ -22,6 +24,8 @@ export interface AccessTokenSubject {
   readonly sid?: string;
   readonly roles?: readonly string[];
   readonly email?: string;
+  /** The client's own access-token lifetime, where it has one (clients file). */
+  readonly ttlSeconds?: number;
 }
 
 // Headers that would let a token name its own verification key; we never follow them.
@@ -34,7 +38,6 @@ export const INVALID_TOKEN = 'The access token is invalid or expired.';
 
 const REQUIRED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope'];
 
-type Sign = (claims: AccessTokenClaims) => string;
 type Verify = (token: string) => Record<string, unknown>;
 interface Verifiers {
   ownAudience?: Verify;
@@ -54,7 +57,7 @@ interface Verifiers {
  * one of each per key, made on first use.
  */
 export class AccessTokens {
-  readonly #signers = new WeakMap<KeyObject, Sign>();
+  readonly #signerFor = es256Signers('at+jwt');
   readonly #verifiers = new WeakMap<KeyObject, Verifiers>();
 
   constructor(
@@ -67,6 +70,11 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
+  /** The lifetime of the client's access tokens. */
+  ttlFor(client: Pick<Client, 'accessTokenTtlSeconds'>): number {
+    return client.accessTokenTtlSeconds ?? this.settings.ttlSeconds;
+  }
+
   async issue(subject: AccessTokenSubject): Promise<{ token: string; claims: AccessTokenClaims }> {
     const { kid, privateKey } = await this.keys.signingKey();
     const iat = Math.floor(this.clock.now().getTime() / 1000);
@@ -74,7 +82,7 @@ export class AccessTokens {
       iss: this.settings.issuer,
       sub: subject.sub,
       aud: subject.aud,
-      exp: iat + this.settings.ttlSeconds,
+      exp: iat + (subject.ttlSeconds ?? this.settings.ttlSeconds),
       iat,
       jti: randomUUID(),
       client_id: subject.clientId,
@@ -127,17 +135,6 @@ export class AccessTokens {
     const premature = nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew);
     const reason = expired ? 'expired' : premature ? 'not yet valid' : typeof iat !== 'number' ? 'no iat' : undefined;
     if (reason) throw new AppError('unauthenticated', INVALID_TOKEN, { internal: `access token rejected: ${reason}` });
-  }
-
-  #signerFor(kid: string, privateKey: KeyObject): Sign {
-    let sign = this.#signers.get(privateKey);
-    if (!sign) {
-      const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-      // The claims carry iat and exp from the injected clock; fast-jwt keeps both as given.
-      sign = createSigner({ key: pem, algorithm: 'ES256', kid, header: { alg: 'ES256', typ: 'at+jwt' } });
-      this.#signers.set(privateKey, sign);
-    }
-    return sign;
   }
 
   #verifierFor(publicKey: KeyObject, anyAudience: boolean): Verify {

@@ -14,6 +14,9 @@ export interface RefreshFamily {
   readonly lastUsedAt: Date;
   readonly expiresAt: Date;
   readonly revokedAt: Date | null;
+  /** When and how the user authenticated, for logins made through the browser (OIDC auth_time, amr); null otherwise. */
+  readonly authTime: Date | null;
+  readonly amr: readonly string[];
 }
 
 export interface FamilyLifetimes {

@@ -10,6 +10,10 @@ export interface NewFamily {
   readonly ip: string | null;
   readonly createdAt: Date;
   readonly expiresAt: Date;
+  /** The browser session that authorized the login (authorization-code flow), which ends it when it ends. */
+  readonly browserSessionId: string | null;
+  readonly authTime: Date | null;
+  readonly amr: readonly string[];
 }
 
 /** What a successful rotation hands back: enough to mint the next access token. */
@@ -20,6 +24,9 @@ export interface RotatedFamily {
   readonly scope: string;
   readonly roles: readonly string[];
   readonly email: string;
+  readonly emailVerifiedAt: Date | null;
+  readonly authTime: Date | null;
+  readonly amr: readonly string[];
 }
 
 /** A presented token that did not rotate, with its family, as read in the judging transaction. */
@@ -29,6 +36,7 @@ export interface PresentedToken {
   readonly family: RefreshFamily;
   readonly roles: readonly string[];
   readonly email: string;
+  readonly emailVerifiedAt: Date | null;
   readonly userDisabled: boolean;
 }
 
@@ -76,4 +84,7 @@ export interface RefreshStore {
   revokeFamily(familyId: string, reason: RevocationReason, now: Date): Promise<boolean>;
   revokeUserFamilies(userId: string, reason: RevocationReason, now: Date, exceptFamilyId?: string): Promise<number>;
   listLiveFamilies(userId: string, now: Date, idleCutoff: Date): Promise<(RefreshFamily & { userAgent: string | null; ip: string | null })[]>;
+  /** Ids of the unrevoked, unexpired families a browser session authorized. */
+  familiesOfBrowserSession(browserSessionId: string, now: Date): Promise<string[]>;
+  moveBrowserSessionFamilies(fromSessionId: string, toSessionId: string): Promise<void>;
 }

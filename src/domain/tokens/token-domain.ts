@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { AuthorizationCodeStore } from '../authorization/authorization-code-store.js';
 import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { AccessTokens, type AccessTokenSettings } from './access-tokens.js';
 import type { AccessTokenDenylist } from './access-token-denylist.js';
+import { authorizationCodeGrant, type AuthorizationCodeGrantDeps } from './grants/authorization-code.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
 import type { GrantTable } from './grants/grant.js';
 import { refreshTokenGrant, type RefreshEvents } from './grants/refresh-token.js';
+import { IdTokens } from './id-tokens.js';
 import { introspect } from './introspection.js';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { idleCutoff, type FamilyLifetimes } from './refresh-family.js';
@@ -23,12 +26,15 @@ export interface TokenDomainDeps {
   readonly lifetimes: FamilyLifetimes & { readonly familyTtlSeconds: number };
   readonly successorKey: Buffer;
   readonly events: RefreshEvents;
+  readonly codes: AuthorizationCodeStore;
+  readonly activeUser: AuthorizationCodeGrantDeps['activeUser'];
 }
 
 /** Builds the token use-cases: the grant table, introspection, revocation and the services accounts code uses. */
 export function createTokenDomain(deps: TokenDomainDeps) {
   const { store, clock, lifetimes } = deps;
   const accessTokens = new AccessTokens(deps.keys, deps.accessToken, clock);
+  const idTokens = new IdTokens(deps.keys, deps.accessToken.issuer, clock);
 
   const isLoginRevoked = async (sid: string) => {
     const now = clock.now();
@@ -38,10 +44,14 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const services: TokenServices = {
     verifyAccessToken: (token) => accessTokens.verify(token),
     isLoginRevoked,
-    async startLogin({ userId, email, roles, client, scope, userAgent, ip }) {
+    async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin }) {
       const now = clock.now();
-      const id = randomUUID();
+      const id = browserLogin?.familyId ?? randomUUID();
       const refreshToken = newOpaqueToken();
+      const ttlSeconds = accessTokens.ttlFor(client);
+      // Without offline_access nobody receives the refresh token: the family is only the `sid` of the access token, and ends with it.
+      const offline = browserLogin?.offline ?? true;
+      const familyTtlSeconds = offline ? (client.refreshTokenTtlSeconds ?? lifetimes.familyTtlSeconds) : ttlSeconds;
       await store.createFamily(
         {
           id,
@@ -51,12 +61,15 @@ export function createTokenDomain(deps: TokenDomainDeps) {
           userAgent: userAgent ?? null,
           ip: ip ?? null,
           createdAt: now,
-          expiresAt: new Date(now.getTime() + lifetimes.familyTtlSeconds * 1000),
+          expiresAt: new Date(now.getTime() + familyTtlSeconds * 1000),
+          browserSessionId: browserLogin?.browserSessionId ?? null,
+          authTime: browserLogin?.authTime ?? null,
+          amr: browserLogin?.amr ?? [],
         },
         hashOpaqueToken(refreshToken),
       );
-      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email });
-      return { access_token: token, token_type: 'Bearer', expires_in: accessTokens.ttlSeconds, refresh_token: refreshToken, scope };
+      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds });
+      return { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, ...(offline ? { refresh_token: refreshToken } : {}), scope };
     },
     revokeLogin: (sid, reason) => store.revokeFamily(sid, reason, clock.now()),
     revokeUserLogins: (userId, reason, exceptSid) => store.revokeUserFamilies(userId, reason, clock.now(), exceptSid),
@@ -65,15 +78,31 @@ export function createTokenDomain(deps: TokenDomainDeps) {
       const families = await store.listLiveFamilies(userId, now, idleCutoff(now, lifetimes));
       return families.map(({ id, clientId, createdAt, lastUsedAt, userAgent, ip }) => ({ id, clientId, createdAt, lastUsedAt, userAgent, ip }));
     },
+    async revokeBrowserSessionLogins(browserSessionId, reason) {
+      let revoked = 0;
+      for (const sid of await store.familiesOfBrowserSession(browserSessionId, clock.now())) if (await services.revokeLogin(sid, reason)) revoked += 1;
+      return revoked;
+    },
+    moveBrowserSessionLogins: (fromSessionId, toSessionId) => store.moveBrowserSessionFamilies(fromSessionId, toSessionId),
   };
 
   const grants: GrantTable = {
-    refresh_token: refreshTokenGrant({ store, accessTokens, clock, lifetimes, successorKey: deps.successorKey, events: deps.events }),
+    refresh_token: refreshTokenGrant({
+      store,
+      accessTokens,
+      clock,
+      lifetimes,
+      successorKey: deps.successorKey,
+      events: deps.events,
+      idTokens,
+    }),
     client_credentials: clientCredentialsGrant(accessTokens),
+    authorization_code: authorizationCodeGrant({ codes: deps.codes, tokens: services, idTokens, accessTokens, activeUser: deps.activeUser, clock }),
   };
 
   return {
     accessTokens,
+    idTokens,
     services,
     grants,
     introspect: (caller: Client, token: string) =>

@@ -5,4 +5,6 @@ export interface TokenResponse {
   readonly expires_in: number;
   readonly refresh_token?: string;
   readonly scope: string;
+  /** OIDC Core §3.1.3.3, when the scope holds `openid`. */
+  readonly id_token?: string;
 }

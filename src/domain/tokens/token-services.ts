@@ -11,6 +11,18 @@ export interface StartLogin {
   readonly scope: string;
   readonly userAgent?: string;
   readonly ip?: string;
+  /** Logins made through the browser (the authorization-code grant) carry these. */
+  readonly browserLogin?: BrowserLogin;
+}
+
+export interface BrowserLogin {
+  /** Fixed when the code was issued, so a replayed code names the family to revoke. */
+  readonly familyId: string;
+  readonly browserSessionId: string;
+  readonly authTime: Date;
+  readonly amr: readonly string[];
+  /** offline_access was granted: a refresh token is issued (OIDC Core §11). Otherwise the login lasts as long as its access token. */
+  readonly offline: boolean;
 }
 
 /** A login family as the device list shows it (never a token). */
@@ -31,7 +43,9 @@ export type RevocationReason =
   | 'user_disabled'
   | 'session_ended'
   | 'token_revoked'
-  | 'refresh_token_reuse';
+  | 'refresh_token_reuse'
+  | 'authorization_code_reuse'
+  | 'consent_revoked';
 
 /**
  * What the accounts and session code may ask of the token machinery: start a
@@ -49,4 +63,8 @@ export interface TokenServices {
   /** Revokes every live family of the user, except `exceptSid` when given; answers how many. */
   revokeUserLogins(userId: string, reason: RevocationReason, exceptSid?: string): Promise<number>;
   listUserLogins(userId: string): Promise<LoginFamilySummary[]>;
+  /** Ends the logins a browser session authorized, as that session ends (each through revokeLogin). */
+  revokeBrowserSessionLogins(browserSessionId: string, reason: RevocationReason): Promise<number>;
+  /** The same user signed in again in the same browser: the new session takes over what the old one authorized. */
+  moveBrowserSessionLogins(fromSessionId: string, toSessionId: string): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
 import { adminRoutes } from '../admin/routes.js';
+import { authorizationPlugin, type AuthorizationPluginOptions } from '../authorize/plugin.js';
 import { meRoutes } from '../me/routes.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
@@ -26,6 +27,8 @@ export interface AccountsPluginOptions {
   clients: ClientRegistry;
   tokens: TokenServices;
   keys: KeyService;
+  /** The OpenID Connect browser surface, which runs on the session cookie too. */
+  oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
 }
 
 /**
@@ -50,7 +53,8 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
   await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup });
-  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin });
+  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
+  await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });

@@ -58,7 +58,7 @@ export const authPlugin = fp(
       }
       options.sessions.touch(request);
       request.authenticatedUser = user;
-      return { userId: user.id, email: user.email, roles: user.roles, sid: session.publicId, clientId: null, method: 'session' };
+      return { userId: user.id, email: user.email, roles: user.roles, sid: session.publicId, clientId: null, scope: null, method: 'session' };
     };
 
     const bearerPrincipal = async (token: string, instantRevocation: boolean): Promise<Principal> => {
@@ -79,7 +79,7 @@ export const authPlugin = fp(
       }
       if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
       const roles = knownRoles(claims.roles);
-      return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, method: 'bearer' };
+      return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, scope: claims.scope, method: 'bearer' };
     };
 
     app.decorateRequest('principal', null);

@@ -13,6 +13,8 @@ export interface Principal {
   readonly sid: string;
   /** The OAuth client of a Bearer token; null for a browser session. */
   readonly clientId: string | null;
+  /** A Bearer token's scope; null for a browser session. */
+  readonly scope: string | null;
   readonly method: 'session' | 'bearer';
 }
 

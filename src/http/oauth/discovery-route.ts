@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_AUTH_METHODS } from '../../domain/clients/authenticate.js';
+import { SUPPORTED_CLAIMS } from '../../domain/tokens/id-tokens.js';
 import { QUIET_ROUTE } from '../quiet-route.js';
 
 export interface DiscoveryOptions {
@@ -9,7 +10,11 @@ export interface DiscoveryOptions {
   maxAgeSeconds: number;
 }
 
-/** RFC 8414 metadata, also served at the OpenID Connect location because many client libraries look there first. */
+/**
+ * RFC 8414 metadata, also served at the OpenID Connect location because many
+ * client libraries look there first; both carry the OpenID Connect Discovery
+ * 1.0 §3 fields, so either document configures any client.
+ */
 export function authorizationServerMetadata({ issuer, grantTypes, scopes }: DiscoveryOptions) {
   return {
     issuer,
@@ -18,8 +23,21 @@ export function authorizationServerMetadata({ issuer, grantTypes, scopes }: Disc
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     grant_types_supported: grantTypes,
-    // No front-channel endpoint is offered yet, so no response type either.
-    response_types_supported: [] as string[],
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    userinfo_endpoint: `${issuer}/oauth/userinfo`,
+    end_session_endpoint: `${issuer}/oauth/logout`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['ES256'],
+    claims_supported: SUPPORTED_CLAIMS,
+    prompt_values_supported: ['none', 'login', 'consent'],
+    // PKCE with S256 only: `plain` gives no protection once the request is seen (RFC 9700 §2.1.1).
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
     scopes_supported: scopes,
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,

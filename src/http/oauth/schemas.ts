@@ -15,5 +15,6 @@ export const tokenResponseSchema = {
     expires_in: { type: 'integer' },
     refresh_token: { type: 'string' },
     scope: { type: 'string' },
+    id_token: { type: 'string' },
   },
 } as const;

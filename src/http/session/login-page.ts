@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-const escape = (value: string) =>
+export const escape = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 // One inline stylesheet, allowed by its hash: the page has no script at all.
@@ -10,7 +10,8 @@ h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:1rem 0 .25rem;fon
 input{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;border:1px solid #767676;border-radius:4px}
 input:focus,button:focus,a:focus{outline:3px solid #1a5fb4;outline-offset:2px}
 button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;color:#fff;background:#1a5fb4;border:0;border-radius:4px;cursor:pointer}
-.error{padding:.75rem;border-left:4px solid #b3261e;background:#fdecea;color:#5f1510}`;
+.error{padding:.75rem;border-left:4px solid #b3261e;background:#fdecea;color:#5f1510}
+button.secondary{margin-top:.75rem;color:#1a5fb4;background:#fff;border:1px solid #1a5fb4}`;
 
 /** CSP for the login page: nothing but this stylesheet, forms posting to this origin, no framing (clickjacking). */
 export const LOGIN_PAGE_CSP = {
@@ -24,14 +25,15 @@ export const LOGIN_PAGE_CSP = {
   },
 } as const;
 
-function page(title: string, body: string): string {
+/** A page of the service's own UI: the one stylesheet, no script. */
+export function page(title: string, body: string, head = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}</style>${head}
 </head>
 <body>
 <main>

@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.js';
 import { AppError } from '../../domain/errors.js';
 import { idleExpiresAt, type BrowserSession } from '../../domain/sessions/browser-session.js';
 import { safeReturnTo } from '../../domain/sessions/return-to.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { UserView } from '../../domain/users/user.js';
 import type { RateLimit } from '../accounts/rate-limits.js';
@@ -21,6 +22,7 @@ export interface SessionRoutesOptions {
   clock: Clock;
   issuer: string;
   limitLogin: RateLimit;
+  tokens: Pick<TokenServices, 'revokeBrowserSessionLogins' | 'moveBrowserSessionLogins'>;
 }
 
 interface LoginBody {
@@ -81,21 +83,27 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     });
   });
 
-  app.get<{ Querystring: { return_to?: string } }>(
+  app.get<{ Querystring: { return_to?: string; login_hint?: string; prompt?: 'login' } }>(
     '/login',
     {
       config: { securityHeaders, startsSession: true },
-      schema: { querystring: { type: 'object', properties: { return_to: { type: 'string', maxLength: 2048 } } } },
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { return_to: { type: 'string', maxLength: 2048 }, login_hint: { type: 'string', maxLength: 320 }, prompt: { const: 'login' } },
+        },
+      },
     },
     async (request, reply) => {
       const returnTo = safeReturnTo(request.query.return_to, options.issuer);
       const current = sessions.current(request);
       const user = current?.userId ? await accounts.activeUser(current.userId) : undefined;
-      if (user && current) {
+      // prompt=login: an application asked for a fresh sign-in (OIDC prompt=login, max_age), so the form shows even when signed in.
+      if (user && current && request.query.prompt !== 'login') {
         if (returnTo) return reply.code(303).header('location', returnTo).send();
         return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(renderSignedIn(user.email, current.csrfToken));
       }
-      return loginForm(request, reply, 200, { returnTo });
+      return loginForm(request, reply, 200, { returnTo, email: request.query.login_hint });
     },
   );
 
@@ -116,7 +124,10 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     },
     async (request, reply) => {
       const user = await accounts.checkCredentials(request.body.email, request.body.password, { ip: request.ip });
+      const previous = sessions.current(request);
       const session = await sessions.signIn(request, user.id);
+      // Signing in again (prompt=login, max_age) continues this browser's login: what it authorized now ends with the new session.
+      if (previous?.userId === user.id) await options.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
       reply.header('cache-control', 'no-store');
       if (isFormPost(request)) {
         // 303: the browser follows with a GET, so a reload never re-posts the password.
@@ -136,6 +147,8 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   const signOut = async (request: FastifyRequest, reply: FastifyReply) => {
     const principal = principalOf(request);
     await sessions.end(request, reply);
+    // The logins an application obtained through this session (authorization code) end with it.
+    await options.tokens.revokeBrowserSessionLogins(principal.sid, 'logout');
     await options.audit.record({ type: 'logout', userId: principal.userId, ip: request.ip, detail: { session: principal.sid }, at: options.clock.now() });
   };
 

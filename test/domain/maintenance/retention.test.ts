@@ -16,6 +16,10 @@ describe('retention rules', () => {
     }
   });
 
+  it('prunes parked authorization requests at their deadline', () => {
+    expect(cutoffs.authorization_requests).toEqual(now);
+  });
+
   it('never prunes ahead of the clock', () => {
     const immediate = pruneCutoffs(now, { retentionSeconds: 0, clockSkewSeconds: 0 });
     for (const target of PRUNE_TARGETS) expect(immediate[target].getTime()).toBeLessThanOrEqual(now.getTime());

@@ -10,6 +10,8 @@ import { openDatabase, type OpenDatabase } from '../../../src/store/open-databas
 import { applyMigrations, readMigrations } from '../../../src/store/migrations.js';
 import { PostgresRefreshStore } from '../../../src/store/refresh-store.js';
 import { PostgresAccessTokenDenylist } from '../../../src/store/access-token-denylist.js';
+import { PostgresAuthorizationCodeStore } from '../../../src/store/authorization-code-store.js';
+import { PostgresUserStore } from '../../../src/store/user-store.js';
 import { AppError } from '../../../src/domain/errors.js';
 import { databaseTargets } from '../../support/databases.js';
 import { memoryKeyRing } from '../../support/memory-key-ring.js';
@@ -23,6 +25,7 @@ const mobile: Client = {
   redirectUris: [],
   scopes: ['openid', 'profile', 'offline_access'],
   audience: 'api',
+  postLogoutRedirectUris: [],
 };
 const web: Client = { ...mobile, clientId: 'web' };
 
@@ -59,6 +62,8 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
       lifetimes: { graceSeconds: 10, idleTtlSeconds: 3600, familyTtlSeconds: 86400 },
       successorKey: randomBytes(32),
       events: { graceReplay: () => events.replays++, reuseDetected: (id) => events.reuses.push(id) },
+      codes: new PostgresAuthorizationCodeStore(db.handle),
+      activeUser: (id) => new PostgresUserStore(db.handle).findById(id),
     });
   });
 
@@ -84,7 +89,7 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
 
   it('creates a family and its first token together, or neither', async () => {
     const store = new PostgresRefreshStore(db.handle);
-    const family = (id: string) => ({ id, userId, clientId: 'mobile', scope: 'openid', userAgent: null, ip: null, createdAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 86_400_000) });
+    const family = (id: string) => ({ id, userId, clientId: 'mobile', scope: 'openid', userAgent: null, ip: null, createdAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 86_400_000), browserSessionId: null, authTime: null, amr: [] });
     const [first, second] = [randomUUID(), randomUUID()];
     const tokenHash = randomBytes(32).toString('base64url');
     await store.createFamily(family(first), tokenHash);

@@ -74,7 +74,7 @@ describe.each(databaseTargets)('client credentials and the token endpoint on $na
     ['a repeated parameter', { scope: ['orders:read', 'orders:write'] }, 'invalid_request'],
     ['a scope beyond the client', { scope: 'orders:read admin' }, 'invalid_scope'],
     ['an unknown grant type', { grant_type: 'password' }, 'unsupported_grant_type'],
-    ['the authorization-code grant, not offered yet', { grant_type: 'authorization_code' }, 'unsupported_grant_type'],
+    ['the authorization-code grant, which this client is not registered for', { grant_type: 'authorization_code' }, 'unauthorized_client'],
   ])('answers %s with 400 %s', async (_name, form, error) => {
     const response = await clientCredentials(form as Record<string, string>);
     expect(response.statusCode).toBe(400);
@@ -113,8 +113,8 @@ describe.each(databaseTargets)('client credentials and the token endpoint on $na
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     });
-    expect(oauth.json().grant_types_supported.sort()).toEqual(['client_credentials', 'refresh_token']);
+    expect(oauth.json().grant_types_supported.sort()).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
     expect(oauth.json().scopes_supported).toEqual(expect.arrayContaining(['openid', 'orders:read']));
-    expect(oauth.json()).not.toHaveProperty('code_challenge_methods_supported');
+    expect(oauth.json().code_challenge_methods_supported).toEqual(['S256']);
   });
 });

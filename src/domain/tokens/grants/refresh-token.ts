@@ -6,6 +6,8 @@ import { idleCutoff, isFamilyLive, judgeSpentPresentation, type FamilyLifetimes 
 import type { RefreshStore, RotatedFamily } from '../refresh-store.js';
 import { grantScope, parseScope } from '../scope.js';
 import type { Grant, GrantRequest } from './grant.js';
+import type { IdTokens } from '../id-tokens.js';
+import type { TokenResponse } from '../token-response.js';
 
 export interface RefreshEvents {
   graceReplay(): void;
@@ -20,6 +22,8 @@ export interface RefreshGrantDeps {
   /** Server-side key of the successor derivation (see opaque-token.ts). */
   readonly successorKey: Buffer;
   readonly events: RefreshEvents;
+  /** A family whose scope holds `openid` gets a fresh ID token on every refresh (OIDC Core §12.2). */
+  readonly idTokens: IdTokens;
 }
 
 const invalidGrant = () => new AppError('invalid_grant', 'The refresh token is invalid, expired or revoked.');
@@ -47,10 +51,11 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
         successorHash: hashOpaqueToken(successor),
         clientId: request.client.clientId,
         now,
-        idleCutoff: idleCutoff(now, deps.lifetimes),
+        idleCutoff: idleCutoff(now, { idleTtlSeconds: request.client.refreshIdleTtlSeconds ?? deps.lifetimes.idleTtlSeconds }),
       })) ?? (await judgeNonRotation(deps, tokenHash, request, now));
 
     const scope = request.params.scope === undefined ? family.scope : grantScope(request.params.scope, parseScope(family.scope));
+    const ttlSeconds = deps.accessTokens.ttlFor(request.client);
     const { token } = await deps.accessTokens.issue({
       sub: family.userId,
       aud: request.client.audience,
@@ -59,8 +64,14 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
       sid: family.familyId,
       roles: family.roles,
       email: family.email,
+      ttlSeconds,
     });
-    return { access_token: token, token_type: 'Bearer', expires_in: deps.accessTokens.ttlSeconds, refresh_token: successor, scope };
+    const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, refresh_token: successor, scope };
+    if (!parseScope(scope).includes('openid')) return response;
+    // The rotation read the account (enabled, as it checked) in the same statement: no second lookup.
+    const user = { id: family.userId, email: family.email, emailVerifiedAt: family.emailVerifiedAt };
+    const idToken = await deps.idTokens.issue({ user, clientId: family.clientId, scope, sid: family.familyId, authTime: family.authTime, amr: family.amr, accessToken: token, ttlSeconds });
+    return { ...response, id_token: idToken };
   };
 }
 
@@ -83,8 +94,9 @@ async function judgeNonRotation(deps: RefreshGrantDeps, tokenHash: string, reque
         deps.lifetimes,
       );
       if (verdict === 'reuse') return { verdict: 'revoke', result: { reusedFamilyId: presented.family.id } };
-      const { family, roles, email } = presented;
-      return { verdict: 'keep', result: { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles, email } };
+      const { family, roles, email, emailVerifiedAt } = presented;
+      const rotated = { familyId: family.id, userId: family.userId, clientId: family.clientId, scope: family.scope, roles, email, emailVerifiedAt, authTime: family.authTime, amr: family.amr };
+      return { verdict: 'keep', result: rotated };
     },
     { reason: 'refresh_token_reuse', now, audit: { clientId: request.client.clientId, ip: request.ip } },
   );
