@@ -16,8 +16,8 @@ import { ManualClock } from '../src/domain/clock.js';
 import type { RevocationEntry } from '../src/domain/revocations/revocation.js';
 import { RevocationFeed } from '../src/domain/revocations/revocation-feed.js';
 import { RevocationState } from '../src/domain/revocations/revocation-state.js';
-import type { RevocationStore } from '../src/domain/revocations/revocation-store.js';
 import { memoryKeyRing } from '../test/support/memory-key-ring.js';
+import { MemoryRevocationStore } from '../test/support/memory-revocation-store.js';
 import { fmt, table } from './lib/report.js';
 
 const smoke = process.argv.includes('--smoke');
@@ -37,10 +37,12 @@ function revocations(count: number): RevocationEntry[] {
   return Array.from({ length: count }, (_, i) => ({ kind: i % 10 === 0 ? 'sub' : 'sid', id: randomUUID(), revokedAt: now - Math.floor((i / count) * (WINDOW_SECONDS - 1)) }));
 }
 
-const storeOf = (entries: readonly RevocationEntry[]): RevocationStore => ({
-  changesSince: async (version) => (version === 0 ? { version: entries.length, entries } : { version, entries: [] }),
-  revokeSubject: async () => {},
-});
+/** One store holding the entries as one recorded version. */
+function storeOf(entries: RevocationEntry[]): MemoryRevocationStore {
+  const store = new MemoryRevocationStore();
+  store.record(...entries);
+  return store;
+}
 
 const ms = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -52,8 +54,9 @@ for (const count of sizes) {
   const samples = { catchUp: [] as number[], build: [] as number[], cached: [] as number[] };
   let jwt = '';
   let state: RevocationState | undefined;
+  const store = storeOf(entries);
   for (let round = 0; round < rounds; round++) {
-    state = new RevocationState({ store: storeOf(entries), clock, windowSeconds: WINDOW_SECONDS });
+    state = new RevocationState({ store, clock, windowSeconds: WINDOW_SECONDS });
     let started = process.hrtime.bigint();
     await state.catchUp();
     samples.catchUp.push(ms(started));
