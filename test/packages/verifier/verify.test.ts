@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, base64url, exportSPKI, importJWK } from 'jose';
 import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '../../../packages/verifier/src/index.js';
 import { AUDIENCE, IssuerStub, stubKey } from '../../support/issuer-stub.js';
+import { codeOf, sleep } from './support.js';
 
 let stub: IssuerStub;
 const verifiers: Verifier[] = [];
@@ -19,18 +20,6 @@ async function verifier(options: Partial<VerifierOptions> = {}): Promise<Verifie
   verifiers.push(created);
   return created;
 }
-
-/** The code of the VerifierError `promise` rejects with. */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (rejected: unknown) => rejected,
-  );
-  expect(error).toBeInstanceOf(VerifierError);
-  return (error as VerifierError).code;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('access tokens', () => {
   it('verifies a token of the issuer and answers its claims', async () => {
