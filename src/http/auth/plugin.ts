@@ -22,8 +22,8 @@ const presentedCsrfToken = (request: FastifyRequest): unknown =>
   request.headers['x-csrf-token'] ?? (isFormPost(request) ? (request.body as Record<string, unknown> | undefined)?.csrf_token : undefined);
 
 /**
- * The one authentication layer. A route declares `auth` (and maybe `role`,
- * `instantRevocation`) in its config; this preHandler resolves the principal
+ * The one authentication layer. A route declares `auth` (and maybe `role`)
+ * in its config; this preHandler resolves the principal
  * (session cookie first, then a Bearer access token), applies the CSRF rules
  * to cookie-authenticated requests, and throws on failure. Routes only read
  * `request.principal`. It covers every route registered after it, wherever;
@@ -61,7 +61,7 @@ export const authPlugin = fp(
       return { userId: user.id, email: user.email, roles: user.roles, sid: session.publicId, clientId: null, scope: null, method: 'session' };
     };
 
-    const bearerPrincipal = async (token: string, instantRevocation: boolean): Promise<Principal> => {
+    const bearerPrincipal = async (token: string): Promise<Principal> => {
       const { tokens } = options;
       const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
       let claims;
@@ -77,7 +77,8 @@ export const authPlugin = fp(
           headers: { 'www-authenticate': `${challenge('insufficient_scope')}` },
         });
       }
-      if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
+      // In memory and pushed by every replica (domain/revocations/): a revoked login stops here at once, for free.
+      if (tokens.isRevoked(claims)) throw invalid('The login this token belongs to has ended.');
       const roles = knownRoles(claims.roles);
       return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, scope: claims.scope, method: 'bearer' };
     };
@@ -104,7 +105,7 @@ export const authPlugin = fp(
         if (header !== undefined && /^bearer /i.test(header)) {
           const token = BEARER.exec(header)?.[1];
           if (!token) throw new AppError('unauthenticated', 'The Authorization header is malformed.', { headers: { 'www-authenticate': challenge('invalid_token') } });
-          principal = await bearerPrincipal(token, config.instantRevocation === true);
+          principal = await bearerPrincipal(token);
         }
       }
       if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': challenge() } });
