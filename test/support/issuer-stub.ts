@@ -12,7 +12,7 @@ export interface StubKey {
 export const AUDIENCE = 'api';
 
 /** An ES256 key pair with its public JWK, as the service publishes them. */
-export async function stubKey(kid = randomUUID()): Promise<StubKey> {
+export async function stubKey(kid: string = randomUUID()): Promise<StubKey> {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
 }
@@ -87,7 +87,7 @@ export class IssuerStub {
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const json = (body: unknown, headers: Record<string, string> = {}) => response.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    const json = (body: unknown, headers: Record<string, string> = {}) => void response.writeHead(200, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
     switch (request.url) {
       case '/.well-known/openid-configuration':
         this.fetches.discovery += 1;

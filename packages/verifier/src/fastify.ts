@@ -22,11 +22,12 @@ export interface VerifierPluginOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The verified access token's claims on routes with `config.auth`. */
+    /** The verified access token's claims on routes with `config.accessToken`. */
     token: AccessTokenClaims | undefined;
   }
   interface FastifyContextConfig {
-    auth?: AuthRequirement;
+    /** Protect the route with the verifier plugin: a valid access token with these scopes and roles. */
+    accessToken?: AuthRequirement;
   }
 }
 
@@ -65,14 +66,14 @@ export function requireAuth(verifier: Verifier, requirement: AuthRequirement = {
 
 /**
  * Registers one preHandler for the whole app (not encapsulated): every route
- * whose config has `auth` is protected, e.g.
- * `app.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, handler)`.
+ * whose config has `accessToken` is protected, e.g.
+ * `app.get('/orders', { config: { accessToken: { scopes: ['orders:read'] } } }, handler)`.
  */
 export const verifierPlugin: FastifyPluginAsync<VerifierPluginOptions> = async (app, options) => {
   app.decorateRequest('token', undefined);
   const guards = new Map<AuthRequirement, preHandlerAsyncHookHandler>();
   app.addHook('preHandler', async function authenticate(request, reply) {
-    const requirement = request.routeOptions.config.auth;
+    const requirement = request.routeOptions.config.accessToken;
     if (!requirement) return;
     let guard = guards.get(requirement);
     if (!guard) guards.set(requirement, (guard = requireAuth(options.verifier, requirement, options)));

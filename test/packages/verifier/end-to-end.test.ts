@@ -38,7 +38,7 @@ describe.each(databaseTargets)('a downstream service using the verifier, against
     });
     downstream = Fastify();
     await downstream.register(verifierPlugin, { verifier });
-    downstream.get('/profile', { config: { auth: { scopes: ['openid'] } } }, async (request) => ({ sub: request.token?.sub }));
+    downstream.get('/profile', { config: { accessToken: { scopes: ['openid'] } } }, async (request) => ({ sub: request.token?.sub }));
   });
   afterAll(async () => {
     verifier?.close();

@@ -14,8 +14,8 @@ let app: FastifyInstance;
 function downstreamApp(v: Verifier): FastifyInstance {
   const downstream = Fastify();
   downstream.register(verifierPlugin, { verifier: v, realm: 'orders' });
-  downstream.get('/orders', { config: { auth: { scopes: ['orders:read'] } } }, async (request) => ({ sub: request.token?.sub }));
-  downstream.get('/admin', { config: { auth: { roles: ['admin', 'support'] } } }, async () => ({ ok: true }));
+  downstream.get('/orders', { config: { accessToken: { scopes: ['orders:read'] } } }, async (request) => ({ sub: request.token?.sub }));
+  downstream.get('/admin', { config: { accessToken: { roles: ['admin', 'support'] } } }, async () => ({ ok: true }));
   downstream.get('/open', async (request) => ({ token: request.token ?? null }));
   downstream.get('/guarded', { preHandler: requireAuth(v, { scopes: ['openid'] }) }, async (request) => ({ client: request.token?.client_id }));
   return downstream;

@@ -28,7 +28,7 @@ describe('the revocation feed', () => {
     const iat = now() - 10;
     const token = await stub.sign({ sid: 'login-a', sub: 'ada', iat });
     await expect(v.verify(token)).resolves.toBeDefined();
-    const updated = new Promise((resolve) => v.once('revocations', resolve));
+    const updated = new Promise((resolve) => v.once('revocations', () => resolve(undefined)));
     stub.revoke({ sid: 'login-a', at: iat });
     await updated;
     expect(await codeOf(v.verify(token))).toBe('token_revoked');
@@ -80,12 +80,12 @@ describe('the revocation feed', () => {
     await verifier({ failMode: 'closed', maxStalenessMs: 150 });
     const token = await stub.sign();
     stub.down.feed = true;
-    const stale = new Promise((resolve) => v.once('stale', resolve));
+    const stale = new Promise((resolve) => v.once('stale', () => resolve(undefined)));
     await expect(v.verify(token)).resolves.toBeDefined();
     await stale;
     expect(v.status().revocation).toMatchObject({ stale: true, failMode: 'closed', lastError: { code: 'feed_stale' } });
     expect(await codeOf(v.verify(token))).toBe('feed_stale');
-    const fresh = new Promise((resolve) => v.once('fresh', resolve));
+    const fresh = new Promise((resolve) => v.once('fresh', () => resolve(undefined)));
     stub.down.feed = false;
     await fresh;
     expect(v.status().revocation).toMatchObject({ stale: false, lastError: undefined });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, base64url, exportSPKI, importJWK } from 'jose';
+import { SignJWT, base64url, exportSPKI, importJWK, type CryptoKey } from 'jose';
 import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '../../../packages/verifier/src/index.js';
 import { AUDIENCE, IssuerStub, stubKey } from '../../support/issuer-stub.js';
 import { codeOf, sleep } from './support.js';
