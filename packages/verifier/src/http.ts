@@ -18,9 +18,10 @@ export async function fetchJson(fetch: Fetch, url: string, code: VerifierErrorCo
   }
 }
 
-/** `max-age` of a Cache-Control header in milliseconds, or undefined when absent or `no-store`/`no-cache`. */
+/** `max-age` of a Cache-Control header in milliseconds: 0 for `no-store`/`no-cache`, undefined when it says nothing. */
 export function maxAgeMs(cacheControl: string | null): number | undefined {
-  if (!cacheControl || /\bno-(store|cache)\b/i.test(cacheControl)) return undefined;
+  if (!cacheControl) return undefined;
+  if (/\bno-(store|cache)\b/i.test(cacheControl)) return 0;
   const match = /\bmax-age=(\d+)/i.exec(cacheControl);
   return match ? Number(match[1]) * 1000 : undefined;
 }

@@ -76,7 +76,8 @@ export class KeyCache {
         keys.set(jwk.kid, await importJWK(jwk, 'ES256'));
       }
       this.#keys = keys;
-      this.#expiresAt = Date.now() + (maxAgeMs(headers.get('cache-control')) ?? this.options.defaultMaxAgeMs);
+      // Never shorter than the cooldown: a `max-age=0` JWKS must not turn every request into a fetch.
+      this.#expiresAt = Date.now() + Math.max(this.options.cooldownMs, maxAgeMs(headers.get('cache-control')) ?? this.options.defaultMaxAgeMs);
       this.options.onFetched([...keys.keys()]);
     } catch (cause) {
       const error = cause instanceof VerifierError ? cause : new VerifierError('jwks_unavailable', `${this.jwksUri} holds an unusable key`, { cause });

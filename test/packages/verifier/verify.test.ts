@@ -78,7 +78,7 @@ describe('the JWKS cache', () => {
   it('fetches the JWKS once for many verifications while its max-age lasts, and again after', async () => {
     stub.jwksCacheControl = 'public, max-age=1';
     try {
-      const v = await verifier();
+      const v = await verifier({ jwksCooldownMs: 100 });
       const before = stub.fetches.jwks;
       const token = await stub.sign();
       for (let i = 0; i < 50; i++) await v.verify(token);
@@ -121,9 +121,26 @@ describe('the JWKS cache', () => {
     expect(v.status().jwks.kids).not.toContain(old.kid);
   });
 
+  it('caches a max-age=0 JWKS for the cooldown, so it is not fetched per request', async () => {
+    stub.jwksCacheControl = 'no-store';
+    try {
+      const v = await verifier({ jwksCooldownMs: 200 });
+      const before = stub.fetches.jwks;
+      const token = await stub.sign();
+      for (let i = 0; i < 20; i++) await v.verify(token);
+      expect(stub.fetches.jwks).toBe(before);
+      await sleep(210);
+      await v.verify(token);
+      expect(stub.fetches.jwks).toBe(before + 1);
+    } finally {
+      stub.jwksCacheControl = 'public, max-age=300';
+    }
+  });
+
   it('keeps verifying with the keys it has while the JWKS is unreachable', async () => {
     stub.jwksCacheControl = 'max-age=0';
     const v = await verifier({ jwksCooldownMs: 50 });
+    await sleep(60);
     const errors: VerifierError[] = [];
     v.on('jwks_error', (error) => errors.push(error));
     stub.down.jwks = true;
