@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { createPruner } from '../../../src/composition/pruning.js';
 import { revocationWindowSeconds } from '../../../src/composition/revocations.js';
@@ -122,6 +122,23 @@ describe.each(databaseTargets)('the revocation feed on $name', (target) => {
       expect(sids[decodeJwt(tokens.access_token).sid as string]).toBe(now());
       expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(tokens.access_token) })).statusCode).toBe(401);
       expect((await introspect(t.app, tokens.access_token)).json()).toEqual({ active: false });
+    }
+  });
+
+  it('introspects access tokens and serves Bearer /v1/me without a database round trip, revoked or not', async () => {
+    const live = await login();
+    const revoked = await login();
+    await t.app.tokens.revokeLogin(revoked.sid, 'logout');
+    const db = t.app.database;
+    const calls = [vi.spyOn(db, 'query'), vi.spyOn(db, 'transaction'), vi.spyOn(db, 'withSession')];
+    try {
+      expect((await introspect(t.app, live.tokens.access_token)).json().active).toBe(true);
+      expect((await introspect(t.app, revoked.tokens.access_token)).json()).toEqual({ active: false });
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(live.tokens.access_token) })).statusCode).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(revoked.tokens.access_token) })).statusCode).toBe(401);
+      expect(calls.map((spy) => spy.mock.calls.length)).toEqual([0, 0, 0]);
+    } finally {
+      for (const spy of calls) spy.mockRestore();
     }
   });
 
