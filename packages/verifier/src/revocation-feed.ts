@@ -81,10 +81,14 @@ export class RevocationFeed {
     clearTimeout(this.#timer);
   }
 
-  /** A token is revoked when its login or its subject was revoked at or after it was issued. */
+  /**
+   * The service's rule (its docs/revocation.md): a revoked login (`sid`) is
+   * revoked whatever the token's iat, since it can never mint a token again; a
+   * subject's entry covers the tokens issued up to its time (a disabled user
+   * enabled again, a client's new client-credentials tokens).
+   */
   isRevoked(sid: unknown, sub: unknown, iat: number): boolean {
-    const sidRevokedAt = typeof sid === 'string' ? this.#sids.get(sid) : undefined;
-    if (sidRevokedAt !== undefined && sidRevokedAt >= iat) return true;
+    if (typeof sid === 'string' && this.#sids.has(sid)) return true;
     const subRevokedAt = typeof sub === 'string' ? this.#subs.get(sub) : undefined;
     return subRevokedAt !== undefined && subRevokedAt >= iat;
   }
