@@ -14,7 +14,7 @@ export interface VerifierOptions {
   audience: string | string[];
   /** Allowed clock skew for exp, iat, nbf. Default 30. */
   clockToleranceSeconds?: number;
-  /** Claims a token must carry. Default sub, client_id, iat, exp, jti. */
+  /** Claims a token must carry besides sub, iat and exp (which the checks rely on). Default client_id, jti. */
   requiredClaims?: string[];
   /** Check the issuer's revocation feed. Without it, a revoked login's access tokens pass until they expire. */
   revocation?: RevocationOptions;
@@ -69,7 +69,9 @@ export interface VerifierEventMap {
   jwks_error: [VerifierError];
 }
 
-const DEFAULT_REQUIRED_CLAIMS = ['sub', 'client_id', 'iat', 'exp', 'jti'];
+/** The revocation check reads sub and iat; a token without exp would never expire. */
+const ALWAYS_REQUIRED = ['sub', 'iat', 'exp'];
+const DEFAULT_REQUIRED_CLAIMS = ['client_id', 'jti'];
 
 export class Verifier extends EventEmitter<VerifierEventMap> {
   readonly #keys: KeyCache;
@@ -110,7 +112,7 @@ export class Verifier extends EventEmitter<VerifierEventMap> {
       issuer: options.issuer,
       audience: options.audience,
       clockTolerance,
-      requiredClaims: options.requiredClaims ?? DEFAULT_REQUIRED_CLAIMS,
+      requiredClaims: [...new Set([...ALWAYS_REQUIRED, ...(options.requiredClaims ?? DEFAULT_REQUIRED_CLAIMS)])],
     };
   }
 
