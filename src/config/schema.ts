@@ -100,6 +100,10 @@ export const envSchema = {
     OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', format: 'uri', pattern: '^https?://[^?#]+$' },
     OTEL_EXPORTER_OTLP_PROTOCOL: { type: 'string', enum: ['http/protobuf', 'http/json'], default: 'http/protobuf' },
     OTEL_SERVICE_NAME: { type: 'string', minLength: 1, default: 'identity-service' },
+    /** How old a DPoP proof's iat may be (RFC 9449 §11.1), beside CLOCK_SKEW_SECONDS; also the life of a DPoP nonce's window. */
+    DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
+    /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */
+    DPOP_NONCE_REQUIRED: { type: 'boolean', default: false },
   },
   additionalProperties: true,
 } as const;

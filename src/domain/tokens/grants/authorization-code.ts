@@ -34,7 +34,7 @@ const invalidGrant = () => new AppError('invalid_grant', 'The authorization code
  * have been stolen, so what it issued is not to be trusted).
  */
 export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant {
-  return async ({ client, params, ip, userAgent }) => {
+  return async ({ client, params, ip, userAgent, dpopJkt }) => {
     const { code: presented, redirect_uri: redirectUri, code_verifier: verifier } = params;
     if (!presented || !redirectUri) throw new AppError('invalid_request', 'code and redirect_uri are required.');
     if (!verifier) throw new AppError('invalid_request', 'code_verifier is required (PKCE).');
@@ -64,6 +64,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       ...(userAgent ? { userAgent } : {}),
       ...(ip ? { ip } : {}),
       browserLogin: { familyId: code.familyId, browserSessionId: code.browserSessionId, authTime: code.authTime, amr: code.amr, offline },
+      ...(dpopJkt ? { dpopJkt } : {}),
     });
     if (!scopes.includes('openid')) return response;
     const idToken = await deps.idTokens.issue({

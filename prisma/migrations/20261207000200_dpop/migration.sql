@@ -1,0 +1,3 @@
+-- DPoP (RFC 9449 §5): a public client's login is bound to the key of its
+-- first proof, the key's RFC 7638 thumbprint; a refresh must prove the same key.
+ALTER TABLE "refresh_families" ADD COLUMN "dpop_jkt" TEXT;
