@@ -10,6 +10,7 @@ import { openReadyDatabase } from './composition/database.js';
 import { createKeyService } from './composition/keys.js';
 import { createPruner } from './composition/pruning.js';
 import { buildTokens } from './composition/tokens.js';
+import { buildDpop } from './composition/dpop.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
 import { clientRegistry, type ClientRegistry } from './domain/clients/client.js';
 import { secretHasher } from './domain/clients/secret.js';
@@ -108,11 +109,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => pruner.stop());
 
   const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger });
+  const dpop = buildDpop({ config, clock, redis, masterKey });
   app.decorate('tokens', tokens.services);
 
   const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
   // The authentication preHandler, for every route registered after it that declares `auth`.
-  await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer });
+  await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
   await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc });
 
@@ -126,6 +128,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     revoke: tokens.revoke,
     authenticate: (request) => authenticateClient(presentedClient(request), clients, hasher),
     onIssued: tokens.onIssued,
+    dpop,
+    issuer: config.issuer,
     discovery: {
       issuer: config.issuer,
       scopes: [...new Set(clients.all().flatMap((client) => client.scopes))],

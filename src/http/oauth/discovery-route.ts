@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_AUTH_METHODS } from '../../domain/clients/authenticate.js';
 import { SUPPORTED_CLAIMS } from '../../domain/tokens/id-tokens.js';
+import { DPOP_ALGORITHMS } from '../../domain/tokens/dpop/dpop-proofs.js';
 import { QUIET_ROUTE } from '../quiet-route.js';
 
 export interface DiscoveryOptions {
@@ -42,6 +43,7 @@ export function authorizationServerMetadata({ issuer, grantTypes, scopes }: Disc
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
   };
 }
 
