@@ -1,42 +1,40 @@
 import { randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { sha256Base64url } from '../../src/domain/tokens/dpop/dpop-proofs.js';
 
-/** A client's DPoP key pair (RFC 9449 §4.1) and the thumbprint the server binds tokens to. */
+/** A client's DPoP key pair, and proofs made with it (RFC 9449 §4.2). */
 export interface DpopKey {
-  readonly alg: string;
   readonly privateKey: CryptoKey;
   readonly publicJwk: JWK;
+  readonly alg: string;
   readonly jkt: string;
+  proof(claims: ProofClaims, header?: Record<string, unknown>): Promise<string>;
+}
+
+export interface ProofClaims {
+  htm: string;
+  htu: string;
+  /** Seconds; now by default. */
+  iat?: number;
+  jti?: string;
+  /** The access token the proof presents (becomes `ath`). */
+  accessToken?: string;
+  nonce?: string;
+  [claim: string]: unknown;
 }
 
 export async function dpopKey(alg = 'ES256'): Promise<DpopKey> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = await exportJWK(publicKey);
-  return { alg, privateKey, publicJwk, jkt: await calculateJwkThumbprint(publicJwk, 'sha256') };
-}
-
-export interface ProofClaims {
-  readonly htm: string;
-  readonly htu: string;
-  /** Seconds since the epoch; now by default. */
-  readonly iat?: number;
-  readonly jti?: string;
-  /** The access token the proof is presented with; becomes `ath`. */
-  readonly accessToken?: string;
-  readonly nonce?: string;
-}
-
-/** Header overrides, for the forgeries the verifier must refuse. */
-export interface ProofHeader {
-  readonly typ?: string;
-  readonly jwk?: JWK;
-}
-
-/** A DPoP proof JWT (RFC 9449 §4.2) signed with `key`, as a client library makes it. */
-export function dpopProof(key: DpopKey, claims: ProofClaims, header: ProofHeader = {}): Promise<string> {
-  const { htm, htu, iat = Math.floor(Date.now() / 1000), jti = randomUUID(), accessToken, nonce } = claims;
-  return new SignJWT({ htm, htu, jti, iat, ...(accessToken ? { ath: sha256Base64url(accessToken) } : {}), ...(nonce ? { nonce } : {}) })
-    .setProtectedHeader({ alg: key.alg, typ: header.typ ?? 'dpop+jwt', jwk: header.jwk ?? key.publicJwk })
-    .sign(key.privateKey);
+  return {
+    privateKey,
+    publicJwk,
+    alg,
+    jkt: await calculateJwkThumbprint(publicJwk),
+    proof: ({ iat, jti, accessToken, ...claims }, header = {}) =>
+      new SignJWT({ ...claims, jti: jti ?? randomUUID(), ...(accessToken ? { ath: sha256Base64url(accessToken) } : {}) })
+        .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: publicJwk, ...header })
+        .setIssuedAt(iat ?? Math.floor(Date.now() / 1000))
+        .sign(privateKey),
+  };
 }
