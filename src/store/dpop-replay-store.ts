@@ -33,11 +33,12 @@ export class MemoryDpopReplayStore implements DpopReplayStore {
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     const now = this.clock.now().getTime();
     for (const [seen, expiresAt] of this.#expiries) {
-      if (expiresAt > now && this.#expiries.size < this.maxEntries) break;
+      if (expiresAt > now) break;
       this.#expiries.delete(seen);
     }
-    const known = this.#expiries.get(key);
-    if (known !== undefined && known > now) return false;
+    // After the sweep every remembered key is live. Evict only to make room for a new one: evicting first would let a full store accept a replay of the oldest proof it holds.
+    if (this.#expiries.has(key)) return false;
+    if (this.#expiries.size >= this.maxEntries) this.#expiries.delete(this.#expiries.keys().next().value as string);
     this.#expiries.set(key, now + ttlSeconds * 1000);
     return true;
   }
