@@ -1,4 +1,4 @@
-import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { AppError } from '../../../src/domain/errors.js';
@@ -94,8 +94,9 @@ describe('DpopProofs', () => {
     const withJwk = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'dpop+jwt', jwk: key.publicJwk })).toString('base64url')}.${unsecured.split('.')[1]}.`;
     await refused(verifier().verify(withJwk, { method: 'POST', uri }), 'ERR_JOSE_ALG_NOT_ALLOWED');
     const secret = new Uint8Array(32).fill(1);
+    const octJwk: JWK = { kty: 'oct', k: Buffer.from(secret).toString('base64url') };
     const hs = await new SignJWT({ htm: 'POST', htu: uri, jti: 'x' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } })
+      .setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: octJwk })
       .setIssuedAt(now())
       .sign(secret);
     await refused(verifier().verify(hs, { method: 'POST', uri }), 'private key material');
