@@ -116,7 +116,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);

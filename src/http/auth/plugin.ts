@@ -4,7 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { AccessTokenClaims } from '../../domain/tokens/access-token.js';
 import { DPOP_ALGORITHMS, type DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
-import { dpopProofOf } from '../dpop-header.js';
+import { dpopProofOf } from '../dpop.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import { knownRoles, type User } from '../../domain/users/user.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';

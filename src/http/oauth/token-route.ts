@@ -4,7 +4,7 @@ import type { GrantType } from '../../domain/clients/client.js';
 import type { GrantTable } from '../../domain/tokens/grants/grant.js';
 import { formBody, tokenResponseSchema } from './schemas.js';
 import { requireFormBody } from './form-only.js';
-import { dpopProofOf } from '../dpop-header.js';
+import { sendDpopNonce, tokenRequestKey } from '../dpop.js';
 import type { OAuthRouteDeps } from './plugin.js';
 
 export async function tokenRoute(app: FastifyInstance, { grants, authenticate, onIssued, dpop, issuer }: OAuthRouteDeps) {
@@ -22,10 +22,7 @@ export async function tokenRoute(app: FastifyInstance, { grants, authenticate, o
       const grant = (grants as GrantTable)[grantType];
       if (!grant) throw new AppError('unsupported_grant_type', 'This grant_type is not supported.');
       if (!client.grantTypes.includes(grantType)) throw new AppError('unauthorized_client', 'This client may not use this grant_type.');
-      const proof = dpopProofOf(request);
-      if (proof === undefined && client.requireDpop) throw new AppError('invalid_dpop_proof', 'This client must send a DPoP proof with every token request.');
-      // Only a request that sent a proof pays for DPoP: Bearer clients never reach jose.
-      const dpopJkt = proof === undefined ? undefined : (await dpop.verify(proof, { method: 'POST', uri: tokenEndpoint })).jkt;
+      const dpopJkt = await tokenRequestKey(request, client, dpop, tokenEndpoint);
       const response = await grant({
         client,
         params: request.body,
@@ -33,9 +30,7 @@ export async function tokenRoute(app: FastifyInstance, { grants, authenticate, o
         userAgent: request.headers['user-agent'] ?? null,
         ...(dpopJkt ? { dpopJkt } : {}),
       });
-      const nonce = dpopJkt && dpop.nonce();
-      // RFC 9449 §8.2: the next nonce rides on the answer, so the client's next request needs no extra round trip.
-      if (nonce) reply.header('dpop-nonce', nonce);
+      sendDpopNonce(reply, dpop, dpopJkt);
       onIssued(grantType);
       return response;
     },

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, signUp, uniqueEmail } from '../../support/accounts.js';
+import { Browser, PASSWORD, signUp, uniqueEmail } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { authorizeUrl, decideConsent, pkce, redirectParams } from '../../support/authorize.js';
 import { databaseTargets } from '../../support/databases.js';
@@ -198,6 +198,25 @@ describe.each(databaseTargets)('DPoP (RFC 9449) through HTTP on $name', (target)
     expect(asDpop.statusCode).toBe(401);
     expect(asDpop.headers['www-authenticate']).toContain('error="invalid_token"');
     expect((await t.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${tokens.access_token}` } })).statusCode).toBe(200);
+  });
+
+  it('binds the first-party password login (POST /v1/auth/login) like the token endpoint, and refuses a bad proof before the password', async () => {
+    const key = await dpopKey();
+    const { email } = await signUp(t.app, uniqueEmail('dpop-login'));
+    const login = (headers: Record<string, string>, password?: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/login', headers, payload: { email, password: password ?? PASSWORD, client_id: 'mobile', scope: 'openid offline_access' } });
+    const proof = () => key.proof({ htm: 'POST', htu: `${t.config.issuer}/v1/auth/login` });
+
+    const wrongUri = await login({ dpop: await client.tokenProof(key) }, 'not the password at all');
+    expect(wrongUri.statusCode).toBe(400);
+    expect(wrongUri.json()).toMatchObject({ type: 'urn:identity-service:problem:invalid_dpop_proof' });
+
+    const issued = await login({ dpop: await proof() });
+    expect(issued.statusCode).toBe(200);
+    expect(issued.json().token_type).toBe('DPoP');
+    expect(decodeJwt(issued.json().access_token).cnf).toEqual({ jkt: key.jkt });
+    expect((await client.refresh(issued.json().refresh_token)).json()).toMatchObject({ error: 'invalid_grant' });
+    expect((await client.refresh(issued.json().refresh_token, { dpop: await client.tokenProof(key) })).statusCode).toBe(200);
   });
 
   it('advertises the proof algorithms in both discovery documents', async () => {
