@@ -30,12 +30,12 @@ function dpopClient(t: TestApp) {
   const tokenProof = (key: DpopKey, claims: Record<string, unknown> = {}) => key.proof({ htm: 'POST', htu: `${issuer()}/oauth/token`, ...claims });
   return {
     tokenProof,
-    async code(clientId = 'mobile', redirectUri = APP_REDIRECT) {
+    async code(clientId = 'mobile', redirectUri = APP_REDIRECT, extra: Record<string, string> = {}) {
       const { id, email } = await signUp(t.app, uniqueEmail('dpop'));
       const browser = new Browser(t.app);
       await browser.signIn(email);
       const { verifier, challenge } = pkce();
-      const response = await browser.request({ url: authorizeUrl({ client_id: clientId, redirect_uri: redirectUri, scope: 'openid offline_access', code_challenge: challenge }) });
+      const response = await browser.request({ url: authorizeUrl({ client_id: clientId, redirect_uri: redirectUri, scope: 'openid offline_access', code_challenge: challenge, ...extra }) });
       // Third-party clients ask for consent first.
       const redirect = response.statusCode === 200 ? await decideConsent(browser, response, 'allow') : response;
       return { code: redirectParams(redirect).get('code')!, verifier, userId: id };
@@ -125,6 +125,19 @@ describe.each(databaseTargets)('DPoP (RFC 9449) through HTTP on $name', (target)
     const { code: second, verifier: secondVerifier } = await client.code();
     expect((await client.redeem(second, secondVerifier, { dpop: proof })).json()).toMatchObject({ error: 'invalid_dpop_proof' });
     expect(t.logText()).not.toContain(proof);
+  });
+
+  it('redeems a code requested with dpop_jkt (§10) only with a proof by that key', async () => {
+    const key = await dpopKey();
+    const thief = await dpopKey();
+    const { code, verifier } = await client.code('mobile', APP_REDIRECT, { dpop_jkt: key.jkt });
+    expect((await client.redeem(code, verifier, { dpop: await client.tokenProof(thief) })).json()).toMatchObject({ error: 'invalid_grant' });
+    const bound = await client.code('mobile', APP_REDIRECT, { dpop_jkt: key.jkt });
+    expect((await client.redeem(bound.code, bound.verifier)).json()).toMatchObject({ error: 'invalid_grant' });
+    const good = await client.code('mobile', APP_REDIRECT, { dpop_jkt: key.jkt });
+    const issued = await client.redeem(good.code, good.verifier, { dpop: await client.tokenProof(key) });
+    expect(issued.statusCode).toBe(200);
+    expect(decodeJwt(issued.json().access_token).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('binds a confidential client\'s access tokens to its proofs, but not its refresh token (already bound to its secret)', async () => {

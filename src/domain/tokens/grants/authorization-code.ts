@@ -50,6 +50,8 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
     if (code.clientId !== client.clientId || code.redirectUri !== redirectUri || !VERIFIER.test(verifier) || !challengeMatches(verifier, code.codeChallenge)) {
       throw invalidGrant();
     }
+    // RFC 9449 §10: a code requested for a key is worth nothing to whoever intercepts it without that key.
+    if (code.dpopJkt !== null && code.dpopJkt !== dpopJkt) throw invalidGrant();
     const user = await deps.activeUser(code.userId);
     if (!user) throw invalidGrant();
 
