@@ -16,7 +16,7 @@ import { createDatabase, dropDatabase, migrate, mintFamilies, postgresReachable,
 import { BENCH_REDIS_URL, deleteServiceKeys, redisReachable } from './lib/redis.js';
 import { fmt, formatMs, markdownTable, scenarioRows, table, type ScenarioOutcome } from './lib/report.js';
 import { HTTP_SCENARIOS, memoryBreakdown, runHttpScenario, runOfflineVerification, type ScenarioContext } from './lib/scenarios.js';
-import { MOBILE_CLIENT, seedAccounts } from './lib/seed.js';
+import { MOBILE_CLIENT, mintDpopPool, seedAccounts } from './lib/seed.js';
 import { SERVER_ENTRY, memoryOf, startService, type RunningService } from './lib/service.js';
 import { parseArgs, serviceEnvironment, timingFor, type BenchArgs } from './lib/settings.js';
 import { startOtlpReceiver } from '../test/support/otlp-receiver.js';
@@ -127,12 +127,15 @@ async function runBench(args: BenchArgs): Promise<number> {
     scope: 'openid offline_access',
     familyTtlSeconds: config.refresh.familyTtlSeconds,
   });
+  // Scenario 10's own pool, bound to one DPoP key (a client's key signs every proof, whatever the request).
+  const dpop = args.only.size === 0 || args.only.has(10) ? await mintDpopPool(db, seeded, poolSize, config.refresh.familyTtlSeconds) : undefined;
   // As pgbench does before a run: the fresh rows' hint bits and visibility map are set now, and autovacuum
   // does not wake up for them in the middle of a scenario.
   await db.query('VACUUM ANALYZE');
   log(`  ${seeded.users.length} users (first via ${seeded.userPath}), ${seeded.accessTokens.length} logins via ${seeded.tokenPath}, ${seeded.sessionCookies.length} browser sessions`);
   // Scenario 3 takes from the pool: the report gives what was minted.
   const minted = refreshPool.length;
+  if (dpop) log(`  ${dpop.refreshPool.length.toLocaleString('en-US')} more bound to a DPoP key for scenario 10`);
   log(`  ${minted.toLocaleString('en-US')} refresh families pre-minted in ${((Date.now() - mintStarted) / 1000).toFixed(1)} s (database ceiling × duration × 1.25, and ${spare} more)`);
 
   // The issuer follows the port the service got; the discovery document says which.
@@ -147,6 +150,7 @@ async function runBench(args: BenchArgs): Promise<number> {
     timing,
     seeded,
     refreshPool,
+    ...(dpop ? { dpop } : {}),
     log,
   };
   const outcomes: ScenarioOutcome[] = [];

@@ -11,6 +11,7 @@ import { createKeyService } from './composition/keys.js';
 import { createPruner } from './composition/pruning.js';
 import { buildRevocations } from './composition/revocations.js';
 import { buildTokens } from './composition/tokens.js';
+import { buildDpop } from './composition/dpop.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
 import { clientRegistry, type ClientRegistry } from './domain/clients/client.js';
 import { secretHasher } from './domain/clients/secret.js';
@@ -119,13 +120,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onClose', async () => pruner.stop());
 
   const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger, revocations });
+  const dpop = buildDpop({ config, clock, redis, masterKey });
   app.decorate('tokens', tokens.services);
 
   const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
   // The authentication preHandler, for every route registered after it that declares `auth`.
-  await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer });
+  await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);
@@ -138,6 +140,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     authenticate: (request) => authenticateClient(presentedClient(request), clients, hasher),
     onIssued: tokens.onIssued,
     revocationFeed: { feed: revocations.feed, ...config.revocationFeed },
+    dpop,
+    issuer: config.issuer,
     discovery: {
       issuer: config.issuer,
       scopes: [...new Set(clients.all().flatMap((client) => client.scopes))],

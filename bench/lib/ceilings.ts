@@ -168,6 +168,7 @@ export async function databaseCeiling(url: string, poolSize: number, concurrency
           clientId: 'mobile',
           now,
           idleCutoff: new Date(now.getTime() - 86_400_000),
+          dpopJkt: null,
         });
         return rotated !== undefined;
       },

@@ -69,6 +69,8 @@ export interface FamilySeed {
   clientId: string;
   scope: string;
   familyTtlSeconds: number;
+  /** Binds every family to this DPoP key thumbprint (RFC 9449 §5), as a public client's login with a proof is. */
+  dpopJkt?: string;
 }
 
 /**
@@ -96,13 +98,13 @@ export async function mintFamilies(db: pg.Pool, seed: FamilySeed): Promise<strin
     }
     await db.query(
       `WITH f AS (
-         INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at)
-         SELECT id, user_id, $3, $4, 0, 'bench', '127.0.0.1', $5, $5, $6 FROM unnest($1::uuid[], $2::uuid[]) AS f(id, user_id)
+         INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at, dpop_jkt)
+         SELECT id, user_id, $3, $4, 0, 'bench', '127.0.0.1', $5, $5, $6, $8 FROM unnest($1::uuid[], $2::uuid[]) AS f(id, user_id)
          RETURNING id
        )
        INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at)
        SELECT hash, id, 0, $5 FROM unnest($7::text[], $1::uuid[]) AS t(hash, id)`,
-      [ids, users, seed.clientId, seed.scope, now, expiresAt, hashes],
+      [ids, users, seed.clientId, seed.scope, now, expiresAt, hashes, seed.dpopJkt ?? null],
     );
   }
   return tokens;

@@ -1,3 +1,4 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import pg from 'pg';
 import { Argon2PasswordHasher } from '../../src/crypto/argon2-password-hasher.js';
 import type { Config } from '../../src/config/index.js';
@@ -101,4 +102,19 @@ export async function routeExists(baseUrl: string, method: string, path: string)
   const response = await fetch(`${baseUrl}${path}`, { method, ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
   await response.arrayBuffer();
   return response.status !== 404;
+}
+
+/** Scenario 10's refresh families: as many as scenario 3's, each bound to the one DPoP key returned with them. */
+export async function mintDpopPool(db: pg.Pool, seeded: Seeded, count: number, familyTtlSeconds: number): Promise<{ key: { privateKey: CryptoKey; publicJwk: JWK }; refreshPool: string[] }> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const publicJwk = await exportJWK(publicKey);
+  const refreshPool = await mintFamilies(db, {
+    userIds: seeded.users.map((user) => user.id),
+    count,
+    clientId: MOBILE_CLIENT,
+    scope: 'openid offline_access',
+    familyTtlSeconds,
+    dpopJkt: await calculateJwkThumbprint(publicJwk, 'sha256'),
+  });
+  return { key: { privateKey, publicJwk }, refreshPool };
 }

@@ -36,6 +36,8 @@ export interface Config {
   readonly tracing: TracingConfig | undefined;
   /** GET /oauth/revocations (docs/revocation.md). */
   readonly revocationFeed: { readonly public: boolean; readonly lifetimeSeconds: number; readonly maxAgeSeconds: number };
+  /** DPoP proofs (RFC 9449): their accepted age, and whether server nonces are required. */
+  readonly dpop: { readonly proofLifetimeSeconds: number; readonly nonceRequired: boolean };
 }
 
 export interface TracingConfig {

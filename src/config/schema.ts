@@ -106,6 +106,10 @@ export const envSchema = {
     REVOCATION_FEED_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
     /** Cache-Control max-age of the feed: how often verifiers and caches come back for a new version. */
     REVOCATION_FEED_MAX_AGE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
+    /** How old a DPoP proof's iat may be (RFC 9449 §11.1), beside CLOCK_SKEW_SECONDS; also the life of a DPoP nonce's window. */
+    DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
+    /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */
+    DPOP_NONCE_REQUIRED: { type: 'boolean', default: false },
   },
   additionalProperties: true,
 } as const;

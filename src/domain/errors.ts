@@ -31,6 +31,9 @@ export const errorCatalog = {
   unauthorized_client: { status: 400, title: 'Unauthorized client' },
   unsupported_grant_type: { status: 400, title: 'Unsupported grant type' },
   invalid_scope: { status: 400, title: 'Invalid scope' },
+  // DPoP (RFC 9449 §5, §8): the token endpoint's answers; resource routes answer 401 with a DPoP challenge instead.
+  invalid_dpop_proof: { status: 400, title: 'Invalid DPoP proof' },
+  use_dpop_nonce: { status: 400, title: 'DPoP nonce required' },
   // Authorization endpoint errors, sent to the redirect URI (RFC 6749 §4.1.2.1, OIDC Core §3.1.2.6)
   access_denied: { status: 403, title: 'Access denied' },
   unsupported_response_type: { status: 400, title: 'Unsupported response type' },

@@ -5,7 +5,7 @@ import { hkdfSync } from 'node:crypto';
  * (KEY_ENCRYPTION_KEY), each purpose under its own HKDF label (RFC 5869), so
  * one subkey leaking says nothing about another.
  */
-export type SecretPurpose = 'signing-key-wrap' | 'refresh-successor' | 'session-cookie';
+export type SecretPurpose = 'signing-key-wrap' | 'refresh-successor' | 'session-cookie' | 'dpop-nonce';
 
 export function deriveSubkey(masterKey: Buffer, purpose: SecretPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), `identity-service/${purpose}`, 32));

@@ -9,6 +9,7 @@ interface CodeRow {
   scope: string;
   code_challenge: string;
   nonce: string | null;
+  dpop_jkt: string | null;
   browser_session_id: string;
   auth_time: Date;
   amr: string[];
@@ -38,8 +39,8 @@ export class PostgresAuthorizationCodeStore implements AuthorizationCodeStore {
   async insert(code: AuthorizationCode): Promise<void> {
     await this.db.query(
       `INSERT INTO authorization_codes (code_hash, client_id, user_id, redirect_uri, scope, code_challenge, code_challenge_method,
-         nonce, browser_session_id, auth_time, amr, family_id, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 'S256', $7, $8, $9, $10, $11, $12, $13)`,
+         nonce, browser_session_id, auth_time, amr, family_id, created_at, expires_at, dpop_jkt)
+       VALUES ($1, $2, $3, $4, $5, $6, 'S256', $7, $8, $9, $10, $11, $12, $13, $14)`,
       [
         code.codeHash,
         code.clientId,
@@ -54,6 +55,7 @@ export class PostgresAuthorizationCodeStore implements AuthorizationCodeStore {
         code.familyId,
         code.createdAt,
         code.expiresAt,
+        code.dpopJkt,
       ],
     );
   }
@@ -73,6 +75,7 @@ export class PostgresAuthorizationCodeStore implements AuthorizationCodeStore {
         scope: row.scope,
         codeChallenge: row.code_challenge,
         nonce: row.nonce,
+        dpopJkt: row.dpop_jkt,
         browserSessionId: row.browser_session_id,
         authTime: row.auth_time,
         amr: row.amr,

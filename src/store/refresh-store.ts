@@ -18,6 +18,7 @@ interface FamilyRow {
   ip: string | null;
   auth_time: Date | null;
   amr: string[] | null;
+  dpop_jkt: string | null;
 }
 
 const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; ip: string | null } => ({
@@ -34,9 +35,10 @@ const toFamily = (row: FamilyRow): RefreshFamily & { userAgent: string | null; i
   ip: row.ip,
   authTime: row.auth_time,
   amr: row.amr ?? [],
+  dpopJkt: row.dpop_jkt,
 });
 
-const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip, f.auth_time, f.amr';
+const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.created_at, f.last_used_at, f.expires_at, f.revoked_at, f.user_agent, f.ip, f.auth_time, f.amr, f.dpop_jkt';
 
 /**
  * A family `f` is live: not revoked, unexpired at `now`, used since
@@ -61,6 +63,7 @@ WITH live AS (
   WHERE t.token_hash = $1 AND t.spent_at IS NULL AND t.generation = f.generation
     AND f.client_id = $3 AND ${liveFamily('$4', '$5')}
     AND u.disabled_at IS NULL
+    AND (f.dpop_jkt IS NULL OR f.dpop_jkt = $6::text)
 ), spent AS (
   UPDATE refresh_tokens t SET spent_at = $4
   FROM live WHERE t.token_hash = $1 AND t.spent_at IS NULL
@@ -78,8 +81,8 @@ SELECT id, user_id, client_id, scope, roles, email, email_verified_at, auth_time
 // The family and its first token in one statement: atomic, and one round trip where a transaction took four.
 const CREATE_FAMILY = `
 WITH family AS (
-  INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at, browser_session_id, auth_time, amr)
-  VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8, $10, $11, $12)
+  INSERT INTO refresh_families (id, user_id, client_id, scope, generation, user_agent, ip, created_at, last_used_at, expires_at, browser_session_id, auth_time, amr, dpop_jkt)
+  VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7, $8, $10, $11, $12, $13)
   RETURNING id
 )
 INSERT INTO refresh_tokens (token_hash, family_id, generation, created_at) SELECT $9, id, 0, $7 FROM family`;
@@ -101,16 +104,18 @@ export class PostgresRefreshStore implements RefreshStore {
       family.browserSessionId,
       family.authTime,
       [...family.amr],
+      family.dpopJkt,
     ]);
   }
 
-  async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined> {
+  async rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date; dpopJkt: string | null }): Promise<RotatedFamily | undefined> {
     const [row] = await this.db.query<{ id: string; user_id: string; client_id: string; scope: string; roles: string[]; email: string; email_verified_at: Date | null; auth_time: Date | null; amr: string[] }>(ROTATE, [
       input.tokenHash,
       input.successorHash,
       input.clientId,
       input.now,
       input.idleCutoff,
+      input.dpopJkt,
     ]);
     return row && { familyId: row.id, userId: row.user_id, clientId: row.client_id, scope: row.scope, roles: row.roles, email: row.email, emailVerifiedAt: row.email_verified_at, authTime: row.auth_time, amr: row.amr };
   }

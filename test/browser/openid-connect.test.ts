@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { calculateJwkThumbprint, decodeJwt, exportJWK } from 'jose';
 import * as oidc from 'openid-client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +58,8 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     writeFileSync(clientsFile, JSON.stringify(demo));
     const port = await freePort();
     issuer = new URL(`http://127.0.0.1:${port}`);
-    t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'silent', PORT: String(port), ISSUER: issuer.origin, CLIENTS_FILE: clientsFile } });
+    // Server DPoP nonces required (RFC 9449 §8): openid-client must pick them up and retry; flows without DPoP never meet them.
+    t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'silent', PORT: String(port), ISSUER: issuer.origin, CLIENTS_FILE: clientsFile, DPOP_NONCE_REQUIRED: 'true' } });
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -79,6 +81,31 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     return landed;
   };
 
+  /** Signs `email` in at the native app through the browser and answers the callback URL, its PKCE verifier, state and nonce. */
+  const nativeSignIn = async (page: Page, native: oidc.Configuration, email: string) => {
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    // Registered as http://127.0.0.1/callback: any port matches.
+    const loopback = `${rp.origin}/callback`;
+    const url = oidc.buildAuthorizationUrl(native, {
+      redirect_uri: loopback,
+      scope: 'openid email offline_access',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce,
+    });
+    await page.goto(url.href);
+    expect(await page.title()).toBe('Sign in');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL(/\/oauth\/authorize\/resume/), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.getByText('See your email address').waitFor();
+    const callback = await landOn(page, loopback, () => page.getByRole('button', { name: 'Allow' }).click());
+    return { callback, loopback, verifier, state, nonce };
+  };
+
   it('signs a native app in (PKCE, loopback redirect on any port), then a web app, and signs both out', async () => {
     const email = uniqueEmail('oidc');
     const { id: userId } = await signUp(t.app, email);
@@ -91,27 +118,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
 
     // The native app: public client, loopback redirect on a port it picked now (RFC 8252 §7.3).
     const native = await oidc.discovery(issuer, NATIVE, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    // Registered as http://127.0.0.1/callback: any port matches.
-    const loopback = `${rp.origin}/callback`;
-    const nativeUrl = oidc.buildAuthorizationUrl(native, {
-      redirect_uri: loopback,
-      scope: 'openid email offline_access',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-    });
-
-    await page.goto(nativeUrl.href);
-    expect(await page.title()).toBe('Sign in');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(/\/oauth\/authorize\/resume/), page.getByRole('button', { name: 'Sign in' }).click()]);
-    await page.getByText('See your email address').waitFor();
-    const nativeCallback = await landOn(page, loopback, () => page.getByRole('button', { name: 'Allow' }).click());
+    const { callback: nativeCallback, loopback, verifier, state, nonce } = await nativeSignIn(page, native, email);
     expect(nativeCallback.searchParams.get('iss')).toBe(issuer.origin);
 
     const tokens = await oidc.authorizationCodeGrant(native, nativeCallback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true });
@@ -186,6 +193,48 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     await expect(oidc.refreshTokenGrant(native, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
 
     expect(cspViolations).toEqual([]);
+    expect(t.specViolations).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('binds a native app to its DPoP key with openid-client (RFC 9449): code grant, userinfo, /v1/me, refresh; a stolen token or refresh token is useless', async () => {
+    const email = uniqueEmail('dpop');
+    const { id: userId } = await signUp(t.app, email);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const native = await oidc.discovery(issuer, NATIVE, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    expect(native.serverMetadata().dpop_signing_alg_values_supported).toContain('ES256');
+    const keyPair = await oidc.randomDPoPKeyPair('ES256');
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
+    const DPoP = oidc.getDPoPHandle(native, keyPair);
+
+    const { callback, verifier, state, nonce } = await nativeSignIn(page, native, email);
+    const tokens = await oidc.authorizationCodeGrant(native, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }, undefined, { DPoP });
+    expect(tokens.token_type.toLowerCase()).toBe('dpop');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });
+    expect(tokens.claims()).toMatchObject({ sub: userId, aud: NATIVE, nonce });
+    expect((await introspect(t.app, tokens.access_token)).json()).toMatchObject({ active: true, cnf: { jkt } });
+    expect((await introspect(t.app, tokens.refresh_token!)).json()).toMatchObject({ active: true, cnf: { jkt } });
+
+    expect(await oidc.fetchUserInfo(native, tokens.access_token, userId, { DPoP })).toEqual({ sub: userId, email, email_verified: false });
+    const me = await oidc.fetchProtectedResource(native, tokens.access_token, new URL('/v1/me', issuer), 'GET', undefined, undefined, { DPoP });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ id: userId, email });
+
+    // The access token alone, as a Bearer token (RFC 9449 §7.1): refused, with a DPoP challenge naming the algorithms.
+    const asBearer = await fetch(new URL('/oauth/userinfo', issuer), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^DPoP .*algs="[^"]*ES256[^"]*".*error="invalid_token"/);
+    // The refresh token without the key, or with another key (§5): refused, and nothing rotates.
+    await expect(oidc.refreshTokenGrant(native, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const thief = oidc.getDPoPHandle(native, await oidc.randomDPoPKeyPair('ES256'));
+    await expect(oidc.refreshTokenGrant(native, tokens.refresh_token!, undefined, { DPoP: thief })).rejects.toMatchObject({ error: 'invalid_grant' });
+
+    const refreshed = await oidc.refreshTokenGrant(native, tokens.refresh_token!, undefined, { DPoP });
+    expect(refreshed.token_type.toLowerCase()).toBe('dpop');
+    expect(decodeJwt(refreshed.access_token).cnf).toEqual({ jkt });
+    expect(refreshed.claims()).toMatchObject({ sub: userId, sid: tokens.claims()!.sid });
+    expect(await oidc.fetchUserInfo(native, refreshed.access_token, userId, { DPoP })).toMatchObject({ sub: userId });
     expect(t.specViolations).toEqual([]);
     await context.close();
   }, 60_000);

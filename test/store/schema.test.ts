@@ -89,6 +89,7 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       browserSessionId: randomUUID(),
       authTime: at('2029-12-31T23:59:00.000Z'),
       amr: ['pwd', 'otp'],
+      dpopJkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I',
     };
     await prisma.refreshFamily.create({ data: family });
     expect(await prisma.refreshFamily.findUniqueOrThrow({ where: { id: family.id } })).toEqual(family);
@@ -129,6 +130,7 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
       browserSessionId: randomUUID(),
       authTime: at('2029-12-31T23:59:00.000Z'),
       amr: ['pwd'],
+      dpopJkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I',
     };
     await prisma.authorizationCode.create({ data: code });
     expect(await prisma.authorizationCode.findUniqueOrThrow({ where: { codeHash: 'code-hash' } })).toEqual(code);

@@ -7,6 +7,8 @@ export interface AuthorizationCode {
   readonly scope: string;
   readonly codeChallenge: string;
   readonly nonce: string | null;
+  /** RFC 9449 §10: only a DPoP proof by this key redeems the code. */
+  readonly dpopJkt: string | null;
   /** The browser session that authorized it (its public id): the login it starts ends with that session. */
   readonly browserSessionId: string;
   readonly authTime: Date;

@@ -14,6 +14,8 @@ export interface AuthorizationRequest {
   readonly prompt: readonly Prompt[];
   readonly maxAge?: number;
   readonly loginHint?: string;
+  /** RFC 9449 §10: the thumbprint of the DPoP key the code exchange must prove. */
+  readonly dpopJkt?: string;
 }
 
 export type Prompt = 'none' | 'login' | 'consent';
@@ -30,6 +32,8 @@ type Parameters = Readonly<Record<string, string | undefined>>;
 const PROMPTS = new Set<string>(['none', 'login', 'consent']);
 // RFC 7636 §4.2: BASE64URL(SHA-256(verifier)) is exactly 43 characters.
 const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+// An RFC 7638 SHA-256 thumbprint, base64url: 43 characters too.
+const JWK_THUMBPRINT = S256_CHALLENGE;
 const MAX_PARAMETER_LENGTH = 2048;
 
 /**
@@ -74,6 +78,7 @@ export function parseAuthorizationRequest(params: Parameters, target: RedirectTa
     if (!/^\d{1,9}$/.test(params.max_age)) throw new AppError('invalid_request', 'max_age must be a number of seconds.');
     maxAge = Number(params.max_age);
   }
+  if (params.dpop_jkt !== undefined && !JWK_THUMBPRINT.test(params.dpop_jkt)) throw new AppError('invalid_request', 'dpop_jkt is not a SHA-256 JWK thumbprint.');
   const scope = grantScope(params.scope, target.client.scopes);
   return {
     clientId: target.client.clientId,
@@ -85,5 +90,6 @@ export function parseAuthorizationRequest(params: Parameters, target: RedirectTa
     prompt: prompt as Prompt[],
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(params.login_hint !== undefined ? { loginHint: params.login_hint } : {}),
+    ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
   };
 }

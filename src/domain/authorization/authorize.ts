@@ -123,6 +123,7 @@ export class Authorization {
       scope: request.scope,
       codeChallenge: request.codeChallenge,
       nonce: request.nonce ?? null,
+      dpopJkt: request.dpopJkt ?? null,
       browserSessionId: session.sessionId,
       authTime: session.authTime,
       amr: session.amr,

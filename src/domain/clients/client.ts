@@ -19,6 +19,8 @@ export interface Client {
   readonly accessTokenTtlSeconds?: number;
   readonly refreshTokenTtlSeconds?: number;
   readonly refreshIdleTtlSeconds?: number;
+  /** Token requests without a DPoP proof are refused (RFC 9449 §5.2). */
+  readonly requireDpop?: boolean;
 }
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

@@ -19,4 +19,6 @@ export interface AccessTokenClaims {
    * their client, which learns this address from /v1/me anyway.
    */
   readonly email?: string;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to; only that key's proofs may present it. */
+  readonly cnf?: { readonly jkt: string };
 }

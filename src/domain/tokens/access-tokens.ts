@@ -26,6 +26,8 @@ export interface AccessTokenSubject {
   readonly email?: string;
   /** The client's own access-token lifetime, where it has one (clients file). */
   readonly ttlSeconds?: number;
+  /** Binds the token to a DPoP key (RFC 9449 §6). */
+  readonly jkt?: string;
 }
 
 // Headers that would let a token name its own verification key; we never follow them.
@@ -90,6 +92,7 @@ export class AccessTokens {
       ...(subject.sid ? { sid: subject.sid } : {}),
       ...(subject.roles ? { roles: subject.roles } : {}),
       ...(subject.email ? { email: subject.email } : {}),
+      ...(subject.jkt ? { cnf: { jkt: subject.jkt } } : {}),
     };
     return { token: this.#signerFor(kid, privateKey)(claims), claims };
   }

@@ -21,6 +21,8 @@ export type IntrospectionResponse =
       iat: number;
       jti?: string;
       sid?: string;
+      /** RFC 9449 §6.2: the DPoP key a resource server must see proven with the token. */
+      cnf?: { jkt: string };
     };
 
 export interface IntrospectionDeps {
@@ -80,6 +82,7 @@ async function introspectAccessToken(deps: IntrospectionDeps, token: string): Pr
     iat: claims.iat,
     jti: claims.jti,
     ...(claims.sid ? { sid: claims.sid } : {}),
+    ...(claims.cnf ? { cnf: { jkt: claims.cnf.jkt } } : {}),
   };
 }
 
@@ -98,5 +101,6 @@ async function introspectRefreshToken(deps: IntrospectionDeps, token: string): P
     exp: Math.floor(Math.min(family.expiresAt.getTime(), idleDeadline) / 1000),
     iat: Math.floor(family.lastUsedAt.getTime() / 1000),
     sid: family.id,
+    ...(family.dpopJkt ? { cnf: { jkt: family.dpopJkt } } : {}),
   };
 }

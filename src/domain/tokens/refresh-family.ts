@@ -17,6 +17,8 @@ export interface RefreshFamily {
   /** When and how the user authenticated, for logins made through the browser (OIDC auth_time, amr); null otherwise. */
   readonly authTime: Date | null;
   readonly amr: readonly string[];
+  /** The RFC 7638 thumbprint of the DPoP key every refresh must prove (RFC 9449 §5); null when unbound. */
+  readonly dpopJkt: string | null;
 }
 
 export interface FamilyLifetimes {

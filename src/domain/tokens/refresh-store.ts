@@ -14,6 +14,8 @@ export interface NewFamily {
   readonly browserSessionId: string | null;
   readonly authTime: Date | null;
   readonly amr: readonly string[];
+  /** Public clients' logins made with a DPoP proof are bound to its key (RFC 9449 §5). */
+  readonly dpopJkt: string | null;
 }
 
 /** What a successful rotation hands back: enough to mint the next access token. */
@@ -58,9 +60,10 @@ export interface RefreshStore {
    * Spends `tokenHash` if it is the live, unspent token of a live family of
    * `clientId` whose user is enabled, advances the family one generation and
    * stores `successorHash` as the new live token; all in one atomic statement.
-   * Undefined when it did not (unknown, spent, dead family, other client).
+   * A family bound to a DPoP key rotates only when `dpopJkt` is that key.
+   * Undefined when it did not (unknown, spent, dead family, other client, other key).
    */
-  rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date }): Promise<RotatedFamily | undefined>;
+  rotate(input: { tokenHash: string; successorHash: string; clientId: string; now: Date; idleCutoff: Date; dpopJkt: string | null }): Promise<RotatedFamily | undefined>;
 
   /**
    * Loads the presented token and its family with the family row locked, runs

@@ -16,6 +16,7 @@ import { hashOpaqueToken, newOpaqueToken } from './opaque-token.js';
 import { idleCutoff, type FamilyLifetimes } from './refresh-family.js';
 import type { RefreshStore } from './refresh-store.js';
 import { revokeToken } from './revocation.js';
+import { tokenTypeFor } from './token-response.js';
 import type { TokenServices } from './token-services.js';
 
 export interface TokenDomainDeps {
@@ -45,7 +46,7 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const services: TokenServices = {
     verifyAccessToken: (token) => accessTokens.verify(token),
     isRevoked: (token) => revocations.isRevoked(token),
-    async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin }) {
+    async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin, dpopJkt }) {
       const now = clock.now();
       const id = browserLogin?.familyId ?? randomUUID();
       const refreshToken = newOpaqueToken();
@@ -66,11 +67,12 @@ export function createTokenDomain(deps: TokenDomainDeps) {
           browserSessionId: browserLogin?.browserSessionId ?? null,
           authTime: browserLogin?.authTime ?? null,
           amr: browserLogin?.amr ?? [],
+          dpopJkt: client.type === 'public' ? (dpopJkt ?? null) : null,
         },
         hashOpaqueToken(refreshToken),
       );
-      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds });
-      return { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, ...(offline ? { refresh_token: refreshToken } : {}), scope };
+      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds, ...(dpopJkt ? { jkt: dpopJkt } : {}) });
+      return { access_token: token, token_type: tokenTypeFor(dpopJkt), expires_in: ttlSeconds, ...(offline ? { refresh_token: refreshToken } : {}), scope };
     },
     revokeLogin: async (sid, reason) => caughtUp(await store.revokeFamily(sid, reason, clock.now())),
     revokeUserLogins: async (userId, reason, exceptSid) => caughtUp(await store.revokeUserFamilies(userId, reason, clock.now(), exceptSid)),

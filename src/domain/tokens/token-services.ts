@@ -14,6 +14,12 @@ export interface StartLogin {
   readonly ip?: string;
   /** Logins made through the browser (the authorization-code grant) carry these. */
   readonly browserLogin?: BrowserLogin;
+  /**
+   * The key of the request's DPoP proof: the access token is bound to it, and
+   * a public client's refresh family too (RFC 9449 §5; a confidential
+   * client's refresh token is already bound to its authentication).
+   */
+  readonly dpopJkt?: string;
 }
 
 export interface BrowserLogin {

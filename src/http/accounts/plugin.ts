@@ -3,6 +3,7 @@ import type { AuditLog } from '../../domain/audit.js';
 import type { ClientRegistry } from '../../domain/clients/client.js';
 import type { Clock } from '../../domain/clock.js';
 import { Devices } from '../../domain/sessions/devices.js';
+import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
@@ -27,6 +28,7 @@ export interface AccountsPluginOptions {
   clients: ClientRegistry;
   tokens: TokenServices;
   keys: KeyService;
+  dpop: DpopProofs;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
 }
@@ -52,7 +54,7 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
-  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup });
+  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer });
   await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ClientRegistry } from '../../domain/clients/client.js';
 import { AppError } from '../../domain/errors.js';
 import { grantScope } from '../../domain/tokens/scope.js';
+import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
+import { sendDpopNonce, tokenRequestKey } from '../dpop.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import { tokenResponseSchema } from '../oauth/schemas.js';
 import type { RateLimit } from './rate-limits.js';
@@ -15,11 +17,15 @@ export interface AccountRoutesOptions {
   signupEnabled: boolean;
   limitLogin: RateLimit;
   limitSignup: RateLimit;
+  /** A DPoP proof binds the app's login like at the token endpoint (RFC 9449 §5). */
+  dpop: DpopProofs;
+  issuer: string;
 }
 
 /** Self sign-up and the first-party app's password login. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions) {
   const { accounts, clients, limitLogin, limitSignup } = options;
+  const loginUri = `${options.issuer}/v1/auth/login`;
 
   app.post<{ Body: { email: string; password: string } }>(
     '/v1/users',
@@ -64,6 +70,8 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
         throw new AppError('unauthorized_client', 'client_id is not a first-party public client.');
       }
       const granted = grantScope(scope, client.scopes);
+      // Before the password is checked: a bad proof costs no hash and says nothing about the account.
+      const dpopJkt = await tokenRequestKey(request, client, options.dpop, loginUri);
       const user = await accounts.checkCredentials(email, password, { ip: request.ip, clientId });
       const response = await options.tokens.startLogin({
         userId: user.id,
@@ -73,7 +81,9 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
         scope: granted,
         ip: request.ip,
         ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
+        ...(dpopJkt ? { dpopJkt } : {}),
       });
+      sendDpopNonce(reply, options.dpop, dpopJkt);
       // RFC 6749 §5.1: token responses are never cached.
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
     },

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
+import type { AccessTokenClaims } from '../../domain/tokens/access-token.js';
+import { DPOP_ALGORITHMS, type DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
+import { dpopProofOf } from '../dpop.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import { knownRoles, type User } from '../../domain/users/user.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
@@ -13,9 +16,11 @@ export interface AuthPluginOptions {
   sessions: BrowserSessions;
   tokens: TokenServices;
   issuer: string;
+  dpop: DpopProofs;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
+const DPOP = /^DPoP ([A-Za-z0-9\-._~+/]+=*)$/;
 
 /** The CSRF token of a request: the X-CSRF-Token header, or the `csrf_token` field of a server-rendered form. */
 const presentedCsrfToken = (request: FastifyRequest): unknown =>
@@ -24,7 +29,7 @@ const presentedCsrfToken = (request: FastifyRequest): unknown =>
 /**
  * The one authentication layer. A route declares `auth` (and maybe `role`)
  * in its config; this preHandler resolves the principal
- * (session cookie first, then a Bearer access token), applies the CSRF rules
+ * (session cookie first, then a Bearer or DPoP access token), applies the CSRF rules
  * to cookie-authenticated requests, and throws on failure. Routes only read
  * `request.principal`. It covers every route registered after it, wherever;
  * a cookie only counts where the session plugin runs (the accounts surface),
@@ -35,6 +40,10 @@ export const authPlugin = fp(
     const ownOrigin = new URL(options.issuer).origin;
     // RFC 6750 §3: every 401 names the scheme and realm; error= only when a token was presented.
     const challenge = (error?: string) => `Bearer realm="${options.issuer}"${error ? `, error="${error}"` : ''}`;
+    // RFC 9449 §7.1: a DPoP challenge names the algorithms a proof may use.
+    const dpopChallenge = (error: string) => `DPoP realm="${options.issuer}", algs="${DPOP_ALGORITHMS.join(' ')}", error="${error}"`;
+    const dpopRefusal = (error: string, detail: string, headers: Record<string, string> = {}) =>
+      new AppError('unauthenticated', detail, { headers: { ...headers, 'www-authenticate': dpopChallenge(error) } });
 
     const refuseCrossSite = (request: FastifyRequest) => {
       if (isCrossSite(request, ownOrigin)) throw new AppError('csrf_failed', 'Cross-site requests are refused.');
@@ -61,7 +70,26 @@ export const authPlugin = fp(
       return { userId: user.id, email: user.email, roles: user.roles, sid: session.publicId, clientId: null, scope: null, method: 'session' };
     };
 
-    const bearerPrincipal = async (token: string): Promise<Principal> => {
+    /**
+     * RFC 9449 §7: a DPoP-bound token counts only with a proof, made by its
+     * key, of this request and of this very token.
+     */
+    const proveBinding = async (request: FastifyRequest, token: string, claims: AccessTokenClaims) => {
+      if (!claims.cnf) throw dpopRefusal('invalid_token', 'This access token is not DPoP-bound: send it with the Bearer scheme.');
+      let jkt: string;
+      try {
+        const proof = dpopProofOf(request);
+        if (proof === undefined) throw new AppError('invalid_dpop_proof', 'A DPoP-bound access token needs a DPoP proof.');
+        ({ jkt } = await options.dpop.verify(proof, { method: request.method, uri: `${options.issuer}${request.url.split('?')[0]}`, accessToken: token }));
+      } catch (error) {
+        if (!(error instanceof AppError) || (error.code !== 'invalid_dpop_proof' && error.code !== 'use_dpop_nonce')) throw error;
+        throw dpopRefusal(error.code, error.detail ?? 'The DPoP proof is invalid.', error.headers);
+      }
+      if (jkt !== claims.cnf.jkt) throw dpopRefusal('invalid_dpop_proof', 'The DPoP proof is not made by the key the access token is bound to.');
+    };
+
+    // `dpopRequest`: the token came with the DPoP scheme, and this request's proof must bind it.
+    const bearerPrincipal = async (token: string, dpopRequest?: FastifyRequest): Promise<Principal> => {
       const { tokens } = options;
       const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
       let claims;
@@ -71,6 +99,9 @@ export const authPlugin = fp(
         if (error instanceof AppError && error.status < 500) throw invalid('The access token is invalid or expired.');
         throw error;
       }
+      if (dpopRequest) await proveBinding(dpopRequest, token, claims);
+      // RFC 9449 §7.1: as a Bearer token, a stolen bound token would need no key at all.
+      else if (claims.cnf) throw dpopRefusal('invalid_token', 'This access token is DPoP-bound: send it with the DPoP scheme and a proof.');
       if (!claims.sid) {
         // A client-credentials token stands for a service, not a user.
         throw new AppError('forbidden', 'This endpoint needs an access token issued to a user.', {
@@ -106,6 +137,10 @@ export const authPlugin = fp(
           const token = BEARER.exec(header)?.[1];
           if (!token) throw new AppError('unauthenticated', 'The Authorization header is malformed.', { headers: { 'www-authenticate': challenge('invalid_token') } });
           principal = await bearerPrincipal(token);
+        } else if (header !== undefined && /^dpop /i.test(header)) {
+          const token = DPOP.exec(header)?.[1];
+          if (!token) throw dpopRefusal('invalid_token', 'The Authorization header is malformed.');
+          principal = await bearerPrincipal(token, request);
         }
       }
       if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': challenge() } });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_AUTH_METHODS } from '../../domain/clients/authenticate.js';
 import { SUPPORTED_CLAIMS } from '../../domain/tokens/id-tokens.js';
+import { DPOP_ALGORITHMS } from '../../domain/tokens/dpop/dpop-proofs.js';
 import { QUIET_ROUTE } from '../quiet-route.js';
 
 export interface DiscoveryOptions {
@@ -44,6 +45,7 @@ export function authorizationServerMetadata({ issuer, grantTypes, scopes }: Disc
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
     // docs/revocation.md: the signed list of revoked logins and subjects, for verifiers that never call introspection.
     revocation_feed_uri: `${issuer}/oauth/revocations`,
+    dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
   };
 }
 

@@ -33,6 +33,7 @@ export async function introspectRoute(app: FastifyInstance, { introspect, authen
               iat: { type: 'integer' },
               jti: { type: 'string' },
               sid: { type: 'string' },
+              cnf: { type: 'object', properties: { jkt: { type: 'string' } } },
             },
           },
         },

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Client } from '../../domain/clients/client.js';
+import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenDomain } from '../../domain/tokens/token-domain.js';
 import { discoveryRoutes, type DiscoveryOptions } from './discovery-route.js';
 import { introspectRoute } from './introspect-route.js';
@@ -14,6 +15,9 @@ export interface OAuthRouteDeps {
   /** Authenticates the client of a request (RFC 6749 §2.3); throws invalid_client. */
   authenticate(request: FastifyRequest): Client;
   onIssued(grantType: string): void;
+  /** Verifies the token endpoint's DPoP proofs (RFC 9449 §5). */
+  dpop: DpopProofs;
+  issuer: string;
 }
 
 /** The OAuth surface: token, revocation, introspection, the revocation feed and discovery. */

@@ -98,7 +98,7 @@ describe.each(databaseTargets)('refresh-token rotation on $name', (target) => {
 
   it('creates a family and its first token together, or neither', async () => {
     const store = new PostgresRefreshStore(db.handle);
-    const family = (id: string) => ({ id, userId, clientId: 'mobile', scope: 'openid', userAgent: null, ip: null, createdAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 86_400_000), browserSessionId: null, authTime: null, amr: [] });
+    const family = (id: string) => ({ id, userId, clientId: 'mobile', scope: 'openid', userAgent: null, ip: null, createdAt: clock.now(), expiresAt: new Date(clock.now().getTime() + 86_400_000), browserSessionId: null, authTime: null, amr: [], dpopJkt: null });
     const [first, second] = [randomUUID(), randomUUID()];
     const tokenHash = randomBytes(32).toString('base64url');
     await store.createFamily(family(first), tokenHash);

@@ -34,7 +34,7 @@ const invalidGrant = () => new AppError('invalid_grant', 'The authorization code
  * have been stolen, so what it issued is not to be trusted).
  */
 export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant {
-  return async ({ client, params, ip, userAgent }) => {
+  return async ({ client, params, ip, userAgent, dpopJkt }) => {
     const { code: presented, redirect_uri: redirectUri, code_verifier: verifier } = params;
     if (!presented || !redirectUri) throw new AppError('invalid_request', 'code and redirect_uri are required.');
     if (!verifier) throw new AppError('invalid_request', 'code_verifier is required (PKCE).');
@@ -50,6 +50,8 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
     if (code.clientId !== client.clientId || code.redirectUri !== redirectUri || !VERIFIER.test(verifier) || !challengeMatches(verifier, code.codeChallenge)) {
       throw invalidGrant();
     }
+    // RFC 9449 §10: a code requested for a key is worth nothing to whoever intercepts it without that key.
+    if (code.dpopJkt !== null && code.dpopJkt !== dpopJkt) throw invalidGrant();
     const user = await deps.activeUser(code.userId);
     if (!user) throw invalidGrant();
 
@@ -64,6 +66,7 @@ export function authorizationCodeGrant(deps: AuthorizationCodeGrantDeps): Grant 
       ...(userAgent ? { userAgent } : {}),
       ...(ip ? { ip } : {}),
       browserLogin: { familyId: code.familyId, browserSessionId: code.browserSessionId, authTime: code.authTime, amr: code.amr, offline },
+      ...(dpopJkt ? { dpopJkt } : {}),
     });
     if (!scopes.includes('openid')) return response;
     const idToken = await deps.idTokens.issue({

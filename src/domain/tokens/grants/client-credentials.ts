@@ -1,5 +1,6 @@
 import type { AccessTokens } from '../access-tokens.js';
 import { grantScope } from '../scope.js';
+import { tokenTypeFor } from '../token-response.js';
 import type { Grant } from './grant.js';
 
 /**
@@ -8,8 +9,8 @@ import type { Grant } from './grant.js';
  */
 export const clientCredentialsGrant =
   (accessTokens: AccessTokens): Grant =>
-  async ({ client, params }) => {
+  async ({ client, params, dpopJkt }) => {
     const scope = grantScope(params.scope, client.scopes);
-    const { token } = await accessTokens.issue({ sub: client.clientId, aud: client.audience, clientId: client.clientId, scope });
-    return { access_token: token, token_type: 'Bearer', expires_in: accessTokens.ttlSeconds, scope };
+    const { token } = await accessTokens.issue({ sub: client.clientId, aud: client.audience, clientId: client.clientId, scope, ...(dpopJkt ? { jkt: dpopJkt } : {}) });
+    return { access_token: token, token_type: tokenTypeFor(dpopJkt), expires_in: accessTokens.ttlSeconds, scope };
   };

@@ -7,6 +7,8 @@ export interface GrantRequest {
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The thumbprint of the key of the request's verified DPoP proof (RFC 9449 §4.3), if it sent one. */
+  readonly dpopJkt?: string;
 }
 
 /** One grant type's handling at the token endpoint (RFC 6749 §4–6). */

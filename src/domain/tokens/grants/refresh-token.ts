@@ -7,7 +7,7 @@ import type { RefreshStore, RotatedFamily } from '../refresh-store.js';
 import { grantScope, parseScope } from '../scope.js';
 import type { Grant, GrantRequest } from './grant.js';
 import type { IdTokens } from '../id-tokens.js';
-import type { TokenResponse } from '../token-response.js';
+import { tokenTypeFor, type TokenResponse } from '../token-response.js';
 
 export interface RefreshEvents {
   graceReplay(): void;
@@ -52,6 +52,7 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
         clientId: request.client.clientId,
         now,
         idleCutoff: idleCutoff(now, { idleTtlSeconds: request.client.refreshIdleTtlSeconds ?? deps.lifetimes.idleTtlSeconds }),
+        dpopJkt: request.dpopJkt ?? null,
       })) ?? (await judgeNonRotation(deps, tokenHash, request, now));
 
     const scope = request.params.scope === undefined ? family.scope : grantScope(request.params.scope, parseScope(family.scope));
@@ -65,8 +66,9 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
       roles: family.roles,
       email: family.email,
       ttlSeconds,
+      ...(request.dpopJkt ? { jkt: request.dpopJkt } : {}),
     });
-    const response: TokenResponse = { access_token: token, token_type: 'Bearer', expires_in: ttlSeconds, refresh_token: successor, scope };
+    const response: TokenResponse = { access_token: token, token_type: tokenTypeFor(request.dpopJkt), expires_in: ttlSeconds, refresh_token: successor, scope };
     if (!parseScope(scope).includes('openid')) return response;
     // The rotation read the account (enabled, as it checked) in the same statement: no second lookup.
     const user = { id: family.userId, email: family.email, emailVerifiedAt: family.emailVerifiedAt };
@@ -88,6 +90,8 @@ async function judgeNonRotation(deps: RefreshGrantDeps, tokenHash: string, reque
       // Unknown, another client's, never spent (so only its family or user can be at fault), or a dead family: nothing to detect.
       if (!presented || presented.family.clientId !== request.client.clientId || presented.spentAt === null) return { verdict: 'keep', result: undefined };
       if (!isFamilyLive(presented.family, now, deps.lifetimes) || presented.userDisabled) return { verdict: 'keep', result: undefined };
+      // RFC 9449 §5: without the bound key the token is useless, so its presentation proves nothing about theft by the key holder.
+      if (presented.family.dpopJkt !== null && presented.family.dpopJkt !== request.dpopJkt) return { verdict: 'keep', result: undefined };
       const verdict = judgeSpentPresentation(
         { generation: presented.generation, spentAt: presented.spentAt, familyGeneration: presented.family.generation },
         now,
