@@ -121,7 +121,7 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
         expect((await request(`${base}/healthz`)).status).toBe(200);
 
         // OAuth endpoints: RFC 6749 temporarily_unavailable, with status 503, quickly.
-        for (const attempt of [() => refresh(base, live.refresh_token), () => introspect(base, serviceToken), () => revokeAsMobile(base, live.refresh_token)]) {
+        for (const attempt of [() => refresh(base, live.refresh_token), () => introspect(base, live.refresh_token), () => revokeAsMobile(base, live.refresh_token)]) {
           const answer = await attempt();
           expect(answer.status, answer.text).toBe(503);
           expect(answer.body).toMatchObject({ error: 'temporarily_unavailable' });
@@ -196,7 +196,7 @@ describe.skipIf(!TEST_DATABASE_URL)('faults survived, nothing lost', () => {
       silentProxy.blackhole();
       await eventually(async () => (await request(`${base}/readyz`, { timeoutMs: 5000 })).status === 503, 5000, '/readyz turns 503');
       // DATABASE_TIMEOUT_MS is 1000: connecting and each query give up after a second; a transaction also tries to roll back.
-      for (const attempt of [() => refresh(base, chain.refresh_token), () => introspect(base, serviceToken), () => request(`${base}/v1/me/sessions`, { headers: { authorization: `Bearer ${chain.access_token}` } })]) {
+      for (const attempt of [() => refresh(base, chain.refresh_token), () => introspect(base, chain.refresh_token), () => request(`${base}/v1/me/sessions`, { headers: { authorization: `Bearer ${chain.access_token}` } })]) {
         const answer = await attempt();
         expect(answer.status, answer.text).toBe(503);
         expect(answer.ms).toBeLessThan(3500);
