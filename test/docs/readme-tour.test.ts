@@ -51,13 +51,14 @@ describe("the README's tour", () => {
     expect(answers[3]).toMatchObject({ error: 'invalid_grant' });
   });
 
-  it('revokes, after which introspection says the access token is no longer active', () => {
+  it('revokes, after which /v1/me refuses the access token and introspection says it is no longer active', () => {
     expect(answers[4]).toBe('');
-    expect(answers[5]).toEqual({ active: false });
+    expect(answers[5]).toMatchObject({ status: 401, detail: 'The login this token belongs to has ended.' });
+    expect(answers[6]).toEqual({ active: false });
   });
 
   it('issues a client-credentials token, and every command answered', () => {
-    expect(answers[6]).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) });
-    expect(answers).toHaveLength(7);
+    expect(answers[7]).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) });
+    expect(answers).toHaveLength(8);
   });
 });
