@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyService } from '../../domain/keys/key-service.js';
 
-// Key operations affect every token in circulation: a live admin login, checked on every call.
+// Key operations affect every token in circulation: an admin login not revoked, checked on every call.
 const adminOnly = { auth: 'session-or-bearer', role: 'admin' } as const;
 
 const keyStatusSchema = {

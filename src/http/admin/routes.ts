@@ -14,7 +14,7 @@ export interface AdminRoutesOptions {
   clock: Clock;
 }
 
-// Admin power is checked against a live login every time, not just a token's claims.
+// Admin power needs a login not revoked, judged on every call (in memory, pushed by every replica), not just a token's claims.
 const adminOnly = { auth: 'session-or-bearer', role: 'admin' } as const;
 
 /** Administration of other users' access. */

@@ -34,15 +34,15 @@ const deviceSchema = {
   },
 } as const;
 
-// Reading your own profile is cheap and offline for a Bearer token; everything
-// that lists or changes logins also checks the token's login is still live.
+// Every route here refuses a Bearer token whose login was revoked (the auth
+// layer's in-memory check, docs/revocation.md), the profile read included.
 const signedIn = { auth: 'session-or-bearer' } as const;
 
 /** The signed-in user's own account: profile, devices, logout everywhere, password. */
 export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
   const { accounts, sessions } = options;
 
-  app.get('/v1/me', { config: { auth: 'session-or-bearer' }, schema: { response: { 200: userSchema } } }, async (request) => {
+  app.get('/v1/me', { config: signedIn, schema: { response: { 200: userSchema } } }, async (request) => {
     const { userId, email, roles } = principalOf(request);
     // The principal already names the account: the hook loaded it for a session, and a Bearer token answers
     // for itself, offline, as at every resource server (no lookup on the busiest route of a mobile app).
