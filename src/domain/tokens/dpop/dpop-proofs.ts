@@ -93,7 +93,8 @@ export class DpopProofs {
     const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
     if (typeof jti !== 'string' || jti.length === 0 || jti.length > MAX_JTI_LENGTH) throw invalid('no usable jti');
     if (htm !== context.method) throw invalid('htm does not match the request method');
-    if (typeof htu !== 'string' || normalizedUri(htu) === undefined || normalizedUri(htu) !== normalizedUri(context.uri)) throw invalid('htu does not match the request URI');
+    const proofUri = typeof htu === 'string' ? normalizedUri(htu) : undefined;
+    if (proofUri === undefined || proofUri !== normalizedUri(context.uri)) throw invalid('htu does not match the request URI');
     const now = this.clock.now().getTime() / 1000;
     const { proofLifetimeSeconds: lifetime, clockSkewSeconds: skew } = this.settings;
     if (typeof iat !== 'number' || iat < now - lifetime - skew || iat > now + skew) throw invalid('iat outside the accepted window');
