@@ -9,6 +9,7 @@ import { buildAuthorization } from './composition/authorization.js';
 import { openReadyDatabase } from './composition/database.js';
 import { createKeyService } from './composition/keys.js';
 import { createPruner } from './composition/pruning.js';
+import { buildRevocations } from './composition/revocations.js';
 import { buildTokens } from './composition/tokens.js';
 import { buildDpop } from './composition/dpop.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
@@ -104,11 +105,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     isDraining: () => app.isDraining(),
     readinessTimeoutMs: Math.min(2000, config.databaseTimeoutMs),
   });
-  const pruner = createPruner(config, { database: database.handle, clock, log: logger, metrics: pruningMetrics(app.metrics) });
+  const revocations = buildRevocations({ config, clock, database, keys, clients, log: logger });
+  // Before serving: a replica that does not know the revocations yet would accept revoked tokens. Stopped before the pool closes.
+  app.addHook('onReady', async () => revocations.sync.start());
+  app.addHook('onClose', async () => revocations.sync.stop());
+  const pruner = createPruner(config, {
+    database: database.handle,
+    clock,
+    log: logger,
+    metrics: pruningMetrics(app.metrics),
+    revocationWindowSeconds: revocations.windowSeconds,
+  });
   app.addHook('onReady', async () => pruner.start());
   app.addHook('onClose', async () => pruner.stop());
 
-  const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger });
+  const tokens = buildTokens({ config, clock, database: database.handle, keys, masterKey, metrics: app.metrics, log: logger, revocations });
   const dpop = buildDpop({ config, clock, redis, masterKey });
   app.decorate('tokens', tokens.services);
 
@@ -128,6 +139,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     revoke: tokens.revoke,
     authenticate: (request) => authenticateClient(presentedClient(request), clients, hasher),
     onIssued: tokens.onIssued,
+    revocationFeed: { feed: revocations.feed, ...config.revocationFeed },
     dpop,
     issuer: config.issuer,
     discovery: {

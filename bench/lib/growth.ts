@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { revocationWindowSeconds } from '../../src/composition/revocations.js';
+import { clientRegistry } from '../../src/domain/clients/client.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { Pruner } from '../../src/domain/maintenance/pruner.js';
 import { openPostgres } from '../../src/store/postgres.js';
@@ -173,7 +175,12 @@ export async function runGrowth(args: BenchArgs, deps: GrowthDeps): Promise<numb
   const pruner = new Pruner({
     store: new PostgresPruneStore(handle),
     clock: systemClock,
-    retention: { retentionSeconds: env.config.pruning.retentionSeconds, clockSkewSeconds: env.config.accessToken.clockSkewSeconds },
+    retention: {
+      retentionSeconds: env.config.pruning.retentionSeconds,
+      clockSkewSeconds: env.config.accessToken.clockSkewSeconds,
+      // The bench revokes nothing: the default lifetime's window is as good as the clients'.
+      revocationWindowSeconds: revocationWindowSeconds(env.config, clientRegistry([])),
+    },
     batchSize: env.config.pruning.batchSize,
     intervalMs: 0,
     maxBatchesPerTarget: 100_000,

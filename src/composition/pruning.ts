@@ -13,12 +13,13 @@ export function createPruner(
     clock: Clock;
     log: PruneLog;
     metrics: { pruned(table: PruneTarget, rows: number): void; run(outcome: 'pruned' | 'skipped' | 'failed'): void };
+    revocationWindowSeconds: number;
   },
 ): Pruner {
   return new Pruner({
     store: new PostgresPruneStore(deps.database),
     clock: deps.clock,
-    retention: { retentionSeconds: config.pruning.retentionSeconds, clockSkewSeconds: config.accessToken.clockSkewSeconds },
+    retention: { retentionSeconds: config.pruning.retentionSeconds, clockSkewSeconds: config.accessToken.clockSkewSeconds, revocationWindowSeconds: deps.revocationWindowSeconds },
     batchSize: config.pruning.batchSize,
     intervalMs: config.pruning.intervalSeconds * 1000,
     log: deps.log,

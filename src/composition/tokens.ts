@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import type { Clock } from '../domain/clock.js';
+import type { RevocationState } from '../domain/revocations/revocation-state.js';
+import type { RevocationStore } from '../domain/revocations/revocation-store.js';
 import type { KeyRing } from '../domain/keys/key-ring.js';
 import { deriveSubkey } from '../domain/secrets.js';
 import { createTokenDomain } from '../domain/tokens/token-domain.js';
 import { tokenMetrics } from '../http/oauth/token-metrics.js';
-import { PostgresAccessTokenDenylist } from '../store/access-token-denylist.js';
 import type { DatabaseHandle } from '../store/database.js';
 import { PostgresAuthorizationCodeStore } from '../store/authorization-code-store.js';
 import { PostgresRefreshStore } from '../store/refresh-store.js';
@@ -20,16 +21,17 @@ export interface TokensWiring {
   masterKey: Buffer;
   metrics: Registry;
   log: Pick<Logger, 'warn'>;
+  revocations: { state: RevocationState; store: RevocationStore };
 }
 
 /** The token use-cases on their PostgreSQL stores, with their events counted and reuse logged. */
-export function buildTokens({ config, clock, database, keys, masterKey, metrics, log }: TokensWiring) {
+export function buildTokens({ config, clock, database, keys, masterKey, metrics, log, revocations }: TokensWiring) {
   const counters = tokenMetrics(metrics);
   const users = new PostgresUserStore(database);
   const domain = createTokenDomain({
     keys,
     store: new PostgresRefreshStore(database),
-    denylist: new PostgresAccessTokenDenylist(database),
+    revocations,
     clock,
     accessToken: { issuer: config.issuer, ...config.accessToken },
     lifetimes: config.refresh,

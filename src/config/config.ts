@@ -34,6 +34,8 @@ export interface Config {
   readonly shutdown: { readonly graceMs: number; readonly delayMs: number };
   /** OpenTelemetry traces to an OTLP/HTTP collector; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is unset. */
   readonly tracing: TracingConfig | undefined;
+  /** GET /oauth/revocations (docs/revocation.md). */
+  readonly revocationFeed: { readonly public: boolean; readonly lifetimeSeconds: number; readonly maxAgeSeconds: number };
   /** DPoP proofs (RFC 9449): their accepted age, and whether server nonces are required. */
   readonly dpop: { readonly proofLifetimeSeconds: number; readonly nonceRequired: boolean };
 }

@@ -90,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: v.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: (v.OTEL_EXPORTER_OTLP_ENDPOINT as string).replace(/\/+$/, ''), protocol: v.OTEL_EXPORTER_OTLP_PROTOCOL, serviceName: v.OTEL_SERVICE_NAME }
       : undefined,
+    revocationFeed: { public: v.REVOCATION_FEED_PUBLIC, lifetimeSeconds: v.REVOCATION_FEED_LIFETIME_SECONDS, maxAgeSeconds: v.REVOCATION_FEED_MAX_AGE_SECONDS },
     dpop: { proofLifetimeSeconds: v.DPOP_PROOF_LIFETIME_SECONDS, nonceRequired: v.DPOP_NONCE_REQUIRED },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {

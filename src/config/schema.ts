@@ -37,7 +37,7 @@ export const envSchema = {
     JWKS_MAX_AGE_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     /** How long a new key is published before it signs; at least one JWKS cache lifetime. */
     KEY_PREPUBLISH_SECONDS: { type: 'integer', minimum: 0, default: 3600 },
-    /** How often each replica re-reads the signing keys: the longest a rotation or compromise started elsewhere goes unseen. */
+    /** How often each replica re-reads the signing keys and revocations: the fallback when a NOTIFY from another replica is lost. */
     KEY_RELOAD_SECONDS: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
     SESSION_IDLE_SECONDS: { type: 'integer', minimum: 60, default: 1800 },
     SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, default: 43200 },
@@ -100,6 +100,12 @@ export const envSchema = {
     OTEL_EXPORTER_OTLP_ENDPOINT: { type: 'string', format: 'uri', pattern: '^https?://[^?#]+$' },
     OTEL_EXPORTER_OTLP_PROTOCOL: { type: 'string', enum: ['http/protobuf', 'http/json'], default: 'http/protobuf' },
     OTEL_SERVICE_NAME: { type: 'string', minLength: 1, default: 'identity-service' },
+    /** GET /oauth/revocations without client authentication (the feed names only opaque ids and times). */
+    REVOCATION_FEED_PUBLIC: { type: 'boolean', default: false },
+    /** exp - iat of the signed feed: how long a verifier may trust its copy without reaching us. */
+    REVOCATION_FEED_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 3600, default: 300 },
+    /** Cache-Control max-age of the feed: how often verifiers and caches come back for a new version. */
+    REVOCATION_FEED_MAX_AGE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 5 },
     /** How old a DPoP proof's iat may be (RFC 9449 §11.1), beside CLOCK_SKEW_SECONDS; also the life of a DPoP nonce's window. */
     DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
     /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */

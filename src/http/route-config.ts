@@ -10,8 +10,6 @@ declare module 'fastify' {
     auth?: 'session-or-bearer' | 'session' | 'bearer';
     /** A role the principal must hold (403 otherwise). */
     role?: 'admin';
-    /** Also refuse Bearer tokens whose login was revoked after they were issued (one lookup per request). */
-    instantRevocation?: boolean;
     /** Refuse cross-site requests (Origin / Sec-Fetch-Site) even without a session: login and sign-up. */
     sameOrigin?: boolean;
     /** A form post must carry the pre-login session's CSRF token (the login form). */

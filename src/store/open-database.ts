@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import type { ChangeNotifications } from '../domain/revocations/change-notifications.js';
 import type { DatabaseHandle } from './database.js';
 import type { PrismaClient } from './prisma/generated/client.js';
 
@@ -13,6 +14,8 @@ export interface OpenDatabase {
    * `handle` never pays.
    */
   prisma(): Promise<PrismaClient>;
+  /** A listener for the changes other replicas (or this process) notify: a connection of its own on PostgreSQL. */
+  changeNotifications(log: { warn(fields: object, message: string): void }, retryMs: number): ChangeNotifications;
   close(): Promise<void>;
 }
 
@@ -26,14 +29,18 @@ export async function openDatabase(config: Pick<Config, 'database' | 'databaseTi
   if (database.kind === 'postgres') {
     const { openPostgres } = await import('./postgres.js');
     const { handle, pool } = openPostgres({ url: database.url, poolSize: database.poolSize, timeoutMs: config.databaseTimeoutMs });
-    return withPrismaOnDemand(handle, async () => new (await import('@prisma/adapter-pg')).PrismaPg(pool));
+    const { postgresChangeNotifications } = await import('./postgres-change-notifications.js');
+    return withPrismaOnDemand(handle, async () => new (await import('@prisma/adapter-pg')).PrismaPg(pool), (log, retryMs) =>
+      postgresChangeNotifications({ url: database.url, timeoutMs: config.databaseTimeoutMs, retryMs, log }),
+    );
   }
   const { openEmbedded } = await import('./embedded.js');
   const { handle, pglite } = await openEmbedded(database.dataDir);
-  return withPrismaOnDemand(handle, async () => new (await import('pglite-prisma-adapter')).PrismaPGlite(pglite));
+  const { pgliteChangeNotifications } = await import('./pglite-change-notifications.js');
+  return withPrismaOnDemand(handle, async () => new (await import('pglite-prisma-adapter')).PrismaPGlite(pglite), () => pgliteChangeNotifications(pglite));
 }
 
-function withPrismaOnDemand(handle: DatabaseHandle, adapter: () => Promise<PrismaAdapter>): OpenDatabase {
+function withPrismaOnDemand(handle: DatabaseHandle, adapter: () => Promise<PrismaAdapter>, changeNotifications: OpenDatabase['changeNotifications']): OpenDatabase {
   let client: Promise<PrismaClient> | undefined;
   const connect = async () => {
     const { PrismaClient } = await import('./prisma/generated/client.js');
@@ -42,6 +49,7 @@ function withPrismaOnDemand(handle: DatabaseHandle, adapter: () => Promise<Prism
   return {
     handle,
     prisma: () => (client ??= connect()),
+    changeNotifications,
     async close() {
       if (client) await (await client).$disconnect();
       await handle.close();

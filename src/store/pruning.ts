@@ -52,9 +52,9 @@ const STATEMENTS: Record<PruneTarget, readonly string[]> = {
     counted(`DELETE FROM authorization_requests WHERE id_hash IN (
       SELECT id_hash FROM authorization_requests WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
-  revoked_access_tokens: [
-    counted(`DELETE FROM revoked_access_tokens WHERE jti IN (
-      SELECT jti FROM revoked_access_tokens WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+  revocations: [
+    counted(`DELETE FROM revocations WHERE id IN (
+      SELECT id FROM revocations WHERE revoked_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
 };
 

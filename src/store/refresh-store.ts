@@ -2,6 +2,7 @@ import type { RefreshFamily } from '../domain/tokens/refresh-family.js';
 import type { NewFamily, PresentedToken, RefreshStore, RotatedFamily } from '../domain/tokens/refresh-store.js';
 import { insertAuditEvent } from './audit-log.js';
 import type { DatabaseHandle } from './database.js';
+import { recordRevocations } from './revocation-store.js';
 
 interface FamilyRow {
   id: string;
@@ -41,9 +42,8 @@ const FAMILY_COLUMNS = 'f.id, f.user_id, f.client_id, f.scope, f.generation, f.c
 
 /**
  * A family `f` is live: not revoked, unexpired at `now`, used since
- * `idleCutoff` (the rule of refresh-family.ts's isFamilyLive). Rotation, the
- * liveness check and the device list share it, so a login refused by one is
- * refused, and not listed, by all.
+ * `idleCutoff` (the rule of refresh-family.ts's isFamilyLive). Rotation and
+ * the device list share it, so a login refused by one is not listed by the other.
  */
 const liveFamily = (now: string, idleCutoff: string) => `f.revoked_at IS NULL AND f.expires_at > ${now} AND f.last_used_at > ${idleCutoff}`;
 
@@ -143,10 +143,11 @@ export class PostgresRefreshStore implements RefreshStore {
       };
       const { verdict, result } = decide(presented);
       if (verdict === 'revoke' && row) {
-        await query(
-          `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
+        const revoked = await query(
+          `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
           [row.id, onRevoke.now, onRevoke.reason],
         );
+        if (revoked.length > 0) await recordRevocations(query, { sids: [row.id], at: onRevoke.now });
         await insertAuditEvent(query, {
           type: 'refresh_token_reuse_detected',
           userId: row.user_id,
@@ -160,14 +161,6 @@ export class PostgresRefreshStore implements RefreshStore {
       return result;
     });
 
-  async isFamilyLive(familyId: string, now: Date, idleCutoff: Date): Promise<boolean> {
-    const [row] = await this.db.query<{ live: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM refresh_families f WHERE f.id = $1 AND ${liveFamily('$2', '$3')}) AS live`,
-      [familyId, now, idleCutoff],
-    );
-    return row?.live === true;
-  }
-
   async findByToken(tokenHash: string): Promise<{ family: RefreshFamily; spent: boolean } | undefined> {
     const [row] = await this.db.query<FamilyRow & { spent: boolean }>(
       `SELECT ${FAMILY_COLUMNS}, t.spent_at IS NOT NULL AS spent
@@ -177,21 +170,28 @@ export class PostgresRefreshStore implements RefreshStore {
     return row && { family: toFamily(row), spent: row.spent };
   }
 
-  async revokeFamily(familyId: string, reason: string, now: Date): Promise<boolean> {
-    const rows = await this.db.query(
-      'UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
-      [familyId, now, reason],
-    );
-    return rows.length > 0;
+  // Each revocation is recorded for the replicas and the feed in the transaction that revokes (revocation-store.ts).
+  revokeFamily(familyId: string, reason: string, now: Date): Promise<boolean> {
+    return this.db.transaction(async (query) => {
+      const rows = await query<{ id: string }>(
+        'UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3 WHERE id = $1 AND revoked_at IS NULL RETURNING id',
+        [familyId, now, reason],
+      );
+      await recordRevocations(query, { sids: rows.map((row) => row.id), at: now });
+      return rows.length > 0;
+    });
   }
 
-  async revokeUserFamilies(userId: string, reason: string, now: Date, exceptFamilyId?: string): Promise<number> {
-    const rows = await this.db.query(
-      `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3
-       WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND ($4::uuid IS NULL OR id <> $4::uuid) RETURNING id`,
-      [userId, now, reason, exceptFamilyId ?? null],
-    );
-    return rows.length;
+  revokeUserFamilies(userId: string, reason: string, now: Date, exceptFamilyId?: string): Promise<number> {
+    return this.db.transaction(async (query) => {
+      const rows = await query<{ id: string }>(
+        `UPDATE refresh_families SET revoked_at = $2, revoked_reason = $3
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND ($4::uuid IS NULL OR id <> $4::uuid) RETURNING id`,
+        [userId, now, reason, exceptFamilyId ?? null],
+      );
+      await recordRevocations(query, { sids: rows.map((row) => row.id), at: now });
+      return rows.length;
+    });
   }
 
   async listLiveFamilies(userId: string, now: Date, idleCutoff: Date) {

@@ -1,5 +1,6 @@
 import type { SigningKeyRecord } from '../domain/keys/signing-key.js';
 import type { SigningKeyStore, SigningKeyWriter } from '../domain/keys/signing-key-store.js';
+import { NOTIFY_CHANNELS } from './notify-channels.js';
 import type { DatabaseHandle, Query } from './database.js';
 
 // Our own advisory lock key ("keys" in ASCII), distinct from Prisma Migrate's (72707369).
@@ -32,15 +33,24 @@ export class PostgresSigningKeyStore implements SigningKeyStore {
   exclusive<T>(work: (keys: SigningKeyWriter) => Promise<T>): Promise<T> {
     return this.database.transaction(async (query) => {
       await query('SELECT pg_advisory_xact_lock($1::bigint)', [ROTATION_LOCK]);
-      return work(writer(query));
+      let changed = false;
+      const result = await work(
+        writer(query, () => {
+          changed = true;
+        }),
+      );
+      // Delivered at commit: every replica reloads its keys at once (a compromise is refused everywhere within milliseconds).
+      if (changed) await query(`SELECT pg_notify('${NOTIFY_CHANNELS.keys}', '')`);
+      return result;
     });
   }
 }
 
-function writer(query: Query): SigningKeyWriter {
+function writer(query: Query, changed: () => void): SigningKeyWriter {
   return {
     list: () => listKeys(query),
     async insert(key) {
+      changed();
       await query(
         `INSERT INTO signing_keys (kid, public_jwk, private_key_enc, created_at, activates_at, retired_at, compromised_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -48,9 +58,11 @@ function writer(query: Query): SigningKeyWriter {
       );
     },
     async retire(kid, at) {
+      changed();
       await query('UPDATE signing_keys SET retired_at = $2 WHERE kid = $1', [kid, at]);
     },
     async markCompromised(kid, at) {
+      changed();
       await query('UPDATE signing_keys SET compromised_at = $2 WHERE kid = $1', [kid, at]);
     },
   };

@@ -1,6 +1,7 @@
 import { knownRoles, type User } from '../domain/users/user.js';
 import type { NewUser, UserStore } from '../domain/users/user-store.js';
 import type { DatabaseHandle } from './database.js';
+import { recordRevocations } from './revocation-store.js';
 
 interface UserRow {
   id: string;
@@ -87,8 +88,12 @@ export class PostgresUserStore implements UserStore {
     );
   }
 
-  async disable(id: string, now: Date): Promise<boolean> {
-    const rows = await this.database.query('UPDATE users SET disabled_at = $2, updated_at = $2 WHERE id = $1 RETURNING id', [id, now]);
-    return rows.length === 1;
+  // Every access token of the user issued up to now is revoked with the account, in the same transaction.
+  disable(id: string, now: Date): Promise<boolean> {
+    return this.database.transaction(async (query) => {
+      const rows = await query('UPDATE users SET disabled_at = $2, updated_at = $2 WHERE id = $1 RETURNING id', [id, now]);
+      if (rows.length === 1) await recordRevocations(query, { subs: [id], at: now });
+      return rows.length === 1;
+    });
   }
 }

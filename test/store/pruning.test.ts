@@ -18,6 +18,8 @@ const MINUTE = 60;
 const DAY = 86_400;
 const RETENTION = DAY;
 const SKEW = 30;
+// The longest access-token lifetime plus the skew: a revocation older than this affects no unexpired token.
+const WINDOW = 15 * MINUTE + SKEW;
 const silent = { info() {}, warn() {} };
 
 /** Every row a test inserts is dated by the manual clock, as the service would have written it. */
@@ -79,10 +81,10 @@ function rows(db: DatabaseHandle, clock: ManualClock, userId: string) {
       );
       return idHash;
     },
-    async revokedAccessToken(expiresIn: number): Promise<string> {
-      const jti = randomUUID();
-      await db.query('INSERT INTO revoked_access_tokens (jti, expires_at, created_at) VALUES ($1, $2, $3)', [jti, at(expiresIn), at(-MINUTE)]);
-      return jti;
+    async revocation(revokedAgo: number): Promise<string> {
+      const sid = randomUUID();
+      await db.query('INSERT INTO revocations (version, sid, revoked_at) VALUES (1, $1, $2)', [sid, at(-revokedAgo)]);
+      return sid;
     },
   };
 }
@@ -113,7 +115,7 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     await drop();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, authorization_requests, revoked_access_tokens CASCADE');
+    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, authorization_requests, revocations CASCADE');
     clock = new ManualClock();
     userId = await insertUser(db);
     insert = rows(db, clock, userId);
@@ -136,7 +138,7 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     new Pruner({
       store: recordingStore(new PostgresPruneStore(db)),
       clock,
-      retention: { retentionSeconds: RETENTION, clockSkewSeconds: SKEW },
+      retention: { retentionSeconds: RETENTION, clockSkewSeconds: SKEW, revocationWindowSeconds: WINDOW },
       batchSize,
       intervalMs,
       pauseMs: 0,
@@ -194,20 +196,20 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     expect(await ids(db, 'SELECT id::text AS id FROM refresh_families')).not.toContain(family);
   });
 
-  it('deletes authorization codes after the retention and denylist entries once their token is past exp and skew', async () => {
+  it('deletes authorization codes after the retention and revocations once every token they could affect is past exp and skew', async () => {
     const liveCode = await insert.code(MINUTE);
     const recentCode = await insert.code(-MINUTE);
     await insert.code(-RETENTION - MINUTE);
-    const liveEntry = await insert.revokedAccessToken(10 * MINUTE);
-    // Expired, but a verifier would still accept the token within the skew: the entry must stay.
-    const withinSkew = await insert.revokedAccessToken(-SKEW + 5);
-    await insert.revokedAccessToken(-SKEW - 5);
+    const recent = await insert.revocation(MINUTE);
+    // A token issued just before it may still be accepted within the skew: the entry must stay.
+    const withinWindow = await insert.revocation(WINDOW - 5);
+    await insert.revocation(WINDOW + 5);
 
     const report = await pruner().runOnce();
 
-    expect(report).toMatchObject({ authorization_codes: 1, revoked_access_tokens: 1 });
+    expect(report).toMatchObject({ authorization_codes: 1, revocations: 1 });
     expect(await ids(db, 'SELECT code_hash AS id FROM authorization_codes')).toEqual([liveCode, recentCode].sort());
-    expect(await ids(db, 'SELECT jti AS id FROM revoked_access_tokens')).toEqual([liveEntry, withinSkew].sort());
+    expect(await ids(db, 'SELECT sid AS id FROM revocations')).toEqual([recent, withinWindow].sort());
   });
 
   it('deletes parked authorization requests once past their deadline', async () => {

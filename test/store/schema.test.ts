@@ -150,9 +150,11 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     await prisma.consent.create({ data: consent });
     expect(await prisma.consent.findUniqueOrThrow({ where: { userId_clientId: { userId, clientId: 'shop-web' } } })).toEqual(consent);
 
-    const revoked = { jti: 'jti-1', expiresAt: at('2030-01-01T00:15:00.000Z'), createdAt: at('2030-01-01T00:00:00.000Z') };
-    await prisma.revokedAccessToken.create({ data: revoked });
-    expect(await prisma.revokedAccessToken.findUniqueOrThrow({ where: { jti: 'jti-1' } })).toEqual(revoked);
+    expect(await prisma.revocationVersion.findUniqueOrThrow({ where: { id: true } })).toEqual({ id: true, version: 0n });
+    const revocation = await prisma.revocation.create({ data: { version: 1n, sid: family.id, revokedAt: at('2030-01-01T00:00:00.000Z') } });
+    expect(typeof revocation.id).toBe('bigint');
+    expect(await prisma.revocation.findUniqueOrThrow({ where: { id: revocation.id } })).toEqual({ id: revocation.id, version: 1n, sid: family.id, sub: null, revokedAt: at('2030-01-01T00:00:00.000Z') });
+    await expect(prisma.revocation.create({ data: { version: 2n, revokedAt: at('2030-01-01T00:00:00.000Z') } })).rejects.toThrow();
 
     const event = await prisma.auditEvent.create({
       data: { type: 'login_succeeded', userId, clientId: 'mobile', familyId: family.id, ip: '203.0.113.9', detail: { method: 'password' }, createdAt: at('2030-01-01T00:00:00.000Z') },

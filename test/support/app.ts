@@ -18,6 +18,8 @@ export interface TestApp {
   logText(): string;
   /** Responses that did not match openapi.yaml. */
   specViolations: string[];
+  /** The environment that points at this app's database (for `replicaOf`). */
+  databaseEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Runs on the built app before it is ready (a test-only route, say); such routes are exempt from the spec check. */
   extend?: (app: FastifyInstance) => void;
+  /** Another replica: the database of this app, already migrated, which the other one drops. */
+  replicaOf?: TestApp;
 }
 
 /**
@@ -34,9 +38,9 @@ export interface TestAppOptions {
  * against openapi.yaml.
  */
 export async function startTestApp(target: DatabaseTarget, options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await target.create();
+  const database = options.replicaOf ? { env: options.replicaOf.databaseEnv, drop: async () => {} } : await target.create();
   const config = loadConfig({ LOG_LEVEL: 'info', ...database.env, ...options.env });
-  if (config.database.kind === 'postgres') {
+  if (config.database.kind === 'postgres' && !options.replicaOf) {
     const db = await openDatabase(config);
     await applyMigrations(db.handle, await readMigrations(MIGRATIONS_DIR));
     await db.close();
@@ -78,6 +82,7 @@ export async function startTestApp(target: DatabaseTarget, options: TestAppOptio
     },
     logText: () => raw,
     specViolations,
+    databaseEnv: database.env,
     async close() {
       await app.close();
       await database.drop();

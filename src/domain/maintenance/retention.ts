@@ -5,7 +5,7 @@
  */
 
 /** The kinds of rows the pruning job deletes. */
-export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'authorization_requests', 'revoked_access_tokens'] as const;
+export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'authorization_requests', 'revocations'] as const;
 
 export type PruneTarget = (typeof PRUNE_TARGETS)[number];
 
@@ -19,7 +19,7 @@ export const PRUNE_STEPS: readonly (readonly PruneTarget[])[] = [
   ['refresh_tokens', 'refresh_families'],
   ['authorization_codes'],
   ['authorization_requests'],
-  ['revoked_access_tokens'],
+  ['revocations'],
 ];
 
 export interface RetentionSettings {
@@ -30,8 +30,10 @@ export interface RetentionSettings {
    * family that is gone is refused like one of a revoked family.
    */
   readonly retentionSeconds: number;
-  /** Verifiers accept an access token up to this long past `exp`; its denylist entry must outlive that. */
+  /** Verifiers accept an access token up to this long past `exp`. */
   readonly clockSkewSeconds: number;
+  /** A revocation matters this long (the longest access-token lifetime plus the skew): past it, every token it could affect has expired. */
+  readonly revocationWindowSeconds: number;
 }
 
 /** Rows of a target whose deadline is at or before its cutoff are deleted. */
@@ -51,6 +53,7 @@ export function pruneCutoffs(now: Date, settings: RetentionSettings): PruneCutof
     authorization_codes: dead,
     // A parked authorization request is of no use past its deadline: nothing to investigate later.
     authorization_requests: now,
-    revoked_access_tokens: before(now, settings.clockSkewSeconds),
+    // Out of the feed and of every replica's memory by then (revocation-state.ts): the row has nothing left to stop.
+    revocations: before(now, settings.revocationWindowSeconds),
   };
 }

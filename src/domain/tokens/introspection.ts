@@ -1,6 +1,6 @@
 import type { Client } from '../clients/client.js';
+import type { RevocationState } from '../revocations/revocation-state.js';
 import { ANY_AUDIENCE, type AccessTokens } from './access-tokens.js';
-import type { AccessTokenDenylist } from './access-token-denylist.js';
 import type { Clock } from '../clock.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from './opaque-token.js';
 import { isFamilyLive, type FamilyLifetimes } from './refresh-family.js';
@@ -28,12 +28,11 @@ export type IntrospectionResponse =
 export interface IntrospectionDeps {
   readonly accessTokens: AccessTokens;
   readonly store: RefreshStore;
-  readonly denylist: AccessTokenDenylist;
   readonly clock: Clock;
   readonly issuer: string;
   readonly lifetimes: Pick<FamilyLifetimes, 'idleTtlSeconds'>;
-  /** One indexed lookup (or cache hit): is the login this token descends from revoked or expired? */
-  readonly isLoginRevoked: (sid: string) => Promise<boolean>;
+  /** This replica's revocations, in memory: an access token is judged without a database round trip. */
+  readonly revocations: Pick<RevocationState, 'isRevoked'>;
 }
 
 const INACTIVE = { active: false } as const;
@@ -55,7 +54,7 @@ export async function introspect(deps: IntrospectionDeps, caller: Client, token:
   return INACTIVE;
 }
 
-/** Answers for access tokens (verified offline, then checked for revocation) and refresh tokens. */
+/** Answers for access tokens (verified offline, then checked against the revocations in memory) and refresh tokens. */
 async function describeToken(deps: IntrospectionDeps, token: string): Promise<IntrospectionResponse> {
   if (looksLikeJwt(token)) return introspectAccessToken(deps, token);
   if (looksLikeOpaqueToken(token)) return introspectRefreshToken(deps, token);
@@ -70,8 +69,7 @@ async function introspectAccessToken(deps: IntrospectionDeps, token: string): Pr
   } catch {
     return INACTIVE;
   }
-  const revoked = claims.sid ? await deps.isLoginRevoked(claims.sid) : await deps.denylist.has(claims.jti);
-  if (revoked) return INACTIVE;
+  if (deps.revocations.isRevoked(claims)) return INACTIVE;
   return {
     active: true,
     token_type: 'access_token',

@@ -76,12 +76,6 @@ export interface RefreshStore {
     onRevoke: { reason: RevocationReason; now: Date; audit: ReuseAudit },
   ): Promise<T>;
 
-  /**
-   * Whether the family exists and is live by the rule `rotate` applies (not
-   * revoked, unexpired, used since `idleCutoff`): what introspection and the
-   * instant-revocation routes ask on every call, answered as one boolean.
-   */
-  isFamilyLive(familyId: string, now: Date, idleCutoff: Date): Promise<boolean>;
   /** The family of a refresh token, if the token exists (spent or not). */
   findByToken(tokenHash: string): Promise<{ family: RefreshFamily; spent: boolean } | undefined>;
   revokeFamily(familyId: string, reason: RevocationReason, now: Date): Promise<boolean>;

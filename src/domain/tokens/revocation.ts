@@ -1,21 +1,25 @@
 import type { Client } from '../clients/client.js';
-import type { Clock } from '../clock.js';
+import type { RevocationStore } from '../revocations/revocation-store.js';
 import { ANY_AUDIENCE, type AccessTokens } from './access-tokens.js';
-import type { AccessTokenDenylist } from './access-token-denylist.js';
 import { hashOpaqueToken, looksLikeOpaqueToken } from './opaque-token.js';
 import type { RefreshStore } from './refresh-store.js';
 
 export interface RevocationDeps {
   readonly accessTokens: AccessTokens;
   readonly store: RefreshStore;
-  readonly denylist: AccessTokenDenylist;
-  readonly clock: Clock;
+  readonly revocations: Pick<RevocationStore, 'revokeSubject'>;
   readonly revokeLogin: (sid: string) => Promise<boolean>;
+  /** Brings this replica's revocation state up to what was just written. */
+  readonly caughtUp: () => Promise<void>;
 }
 
 /**
  * RFC 7009 §2.1. A refresh token takes its whole family with it; an access
- * token takes its login (`sid`) family, or just itself when it has none.
+ * token takes its login (`sid`) family. One without a login is a
+ * client-credentials token, whose `sub` is its client: the client's tokens
+ * issued up to this one's `iat` are revoked (§2.1 lets a revocation reach
+ * further than the token; the client simply asks for a new one), which the
+ * feed carries to every verifier as a `sub` entry.
  * Tokens that are unknown, invalid or another client's are ignored: the
  * answer is the same, so it tells a caller nothing (§2.2).
  */
@@ -32,7 +36,10 @@ export async function revokeToken(deps: RevocationDeps, client: Client, token: s
     return;
   }
   if (claims.client_id !== client.clientId) return;
-  if (claims.sid) await deps.revokeLogin(claims.sid);
-  else await deps.denylist.add(claims.jti, new Date(claims.exp * 1000), deps.clock.now());
+  if (claims.sid) {
+    await deps.revokeLogin(claims.sid);
+    return;
+  }
+  await deps.revocations.revokeSubject(claims.sub, new Date(claims.iat * 1000));
+  await deps.caughtUp();
 }
-

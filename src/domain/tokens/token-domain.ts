@@ -3,8 +3,9 @@ import type { AuthorizationCodeStore } from '../authorization/authorization-code
 import type { Client } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
+import type { RevocationState } from '../revocations/revocation-state.js';
+import type { RevocationStore } from '../revocations/revocation-store.js';
 import { AccessTokens, type AccessTokenSettings } from './access-tokens.js';
-import type { AccessTokenDenylist } from './access-token-denylist.js';
 import { authorizationCodeGrant, type AuthorizationCodeGrantDeps } from './grants/authorization-code.js';
 import { clientCredentialsGrant } from './grants/client-credentials.js';
 import type { GrantTable } from './grants/grant.js';
@@ -21,7 +22,8 @@ import type { TokenServices } from './token-services.js';
 export interface TokenDomainDeps {
   readonly keys: KeyRing;
   readonly store: RefreshStore;
-  readonly denylist: AccessTokenDenylist;
+  /** Revocations as this replica knows them, and where the one kind no other store writes is recorded. */
+  readonly revocations: { readonly state: RevocationState; readonly store: Pick<RevocationStore, 'revokeSubject'> };
   readonly clock: Clock;
   readonly accessToken: AccessTokenSettings;
   readonly lifetimes: FamilyLifetimes & { readonly familyTtlSeconds: number };
@@ -37,14 +39,13 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const accessTokens = new AccessTokens(deps.keys, deps.accessToken, clock);
   const idTokens = new IdTokens(deps.keys, deps.accessToken.issuer, clock);
 
-  const isLoginRevoked = async (sid: string) => {
-    const now = clock.now();
-    return !(await store.isFamilyLive(sid, now, idleCutoff(now, lifetimes)));
-  };
+  const { state: revocations } = deps.revocations;
+  // A revocation this replica wrote counts here before its answer leaves: the notification may come a moment later.
+  const caughtUp = <T>(result: T) => revocations.catchUp().then(() => result);
 
   const services: TokenServices = {
     verifyAccessToken: (token) => accessTokens.verify(token),
-    isLoginRevoked,
+    isRevoked: (token) => revocations.isRevoked(token),
     async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin, dpopJkt }) {
       const now = clock.now();
       const id = browserLogin?.familyId ?? randomUUID();
@@ -73,8 +74,8 @@ export function createTokenDomain(deps: TokenDomainDeps) {
       const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds, ...(dpopJkt ? { jkt: dpopJkt } : {}) });
       return { access_token: token, token_type: tokenTypeFor(dpopJkt), expires_in: ttlSeconds, ...(offline ? { refresh_token: refreshToken } : {}), scope };
     },
-    revokeLogin: (sid, reason) => store.revokeFamily(sid, reason, clock.now()),
-    revokeUserLogins: (userId, reason, exceptSid) => store.revokeUserFamilies(userId, reason, clock.now(), exceptSid),
+    revokeLogin: async (sid, reason) => caughtUp(await store.revokeFamily(sid, reason, clock.now())),
+    revokeUserLogins: async (userId, reason, exceptSid) => caughtUp(await store.revokeUserFamilies(userId, reason, clock.now(), exceptSid)),
     async listUserLogins(userId) {
       const now = clock.now();
       const families = await store.listLiveFamilies(userId, now, idleCutoff(now, lifetimes));
@@ -95,7 +96,14 @@ export function createTokenDomain(deps: TokenDomainDeps) {
       clock,
       lifetimes,
       successorKey: deps.successorKey,
-      events: deps.events,
+      events: {
+        ...deps.events,
+        reuseDetected: (familyId) => {
+          deps.events.reuseDetected(familyId);
+          // The theft's revocation is committed; the NOTIFY brings it too, and the periodic reload if both fail.
+          void revocations.catchUp().catch(() => {});
+        },
+      },
       idTokens,
     }),
     client_credentials: clientCredentialsGrant(accessTokens),
@@ -108,9 +116,13 @@ export function createTokenDomain(deps: TokenDomainDeps) {
     services,
     grants,
     introspect: (caller: Client, token: string) =>
-      introspect({ accessTokens, store, denylist: deps.denylist, clock, issuer: deps.accessToken.issuer, lifetimes, isLoginRevoked }, caller, token),
+      introspect({ accessTokens, store, clock, issuer: deps.accessToken.issuer, lifetimes, revocations }, caller, token),
     revoke: (client: Client, token: string) =>
-      revokeToken({ accessTokens, store, denylist: deps.denylist, clock, revokeLogin: (sid) => services.revokeLogin(sid, 'token_revoked') }, client, token),
+      revokeToken(
+        { accessTokens, store, revocations: deps.revocations.store, revokeLogin: (sid) => services.revokeLogin(sid, 'token_revoked'), caughtUp: () => revocations.catchUp() },
+        client,
+        token,
+      ),
   };
 }
 

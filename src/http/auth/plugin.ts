@@ -27,8 +27,8 @@ const presentedCsrfToken = (request: FastifyRequest): unknown =>
   request.headers['x-csrf-token'] ?? (isFormPost(request) ? (request.body as Record<string, unknown> | undefined)?.csrf_token : undefined);
 
 /**
- * The one authentication layer. A route declares `auth` (and maybe `role`,
- * `instantRevocation`) in its config; this preHandler resolves the principal
+ * The one authentication layer. A route declares `auth` (and maybe `role`)
+ * in its config; this preHandler resolves the principal
  * (session cookie first, then a Bearer or DPoP access token), applies the CSRF rules
  * to cookie-authenticated requests, and throws on failure. Routes only read
  * `request.principal`. It covers every route registered after it, wherever;
@@ -89,7 +89,7 @@ export const authPlugin = fp(
     };
 
     // `dpopRequest`: the token came with the DPoP scheme, and this request's proof must bind it.
-    const bearerPrincipal = async (token: string, instantRevocation: boolean, dpopRequest?: FastifyRequest): Promise<Principal> => {
+    const bearerPrincipal = async (token: string, dpopRequest?: FastifyRequest): Promise<Principal> => {
       const { tokens } = options;
       const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
       let claims;
@@ -108,7 +108,8 @@ export const authPlugin = fp(
           headers: { 'www-authenticate': `${challenge('insufficient_scope')}` },
         });
       }
-      if (instantRevocation && (await tokens.isLoginRevoked(claims.sid))) throw invalid('The login this token belongs to has ended.');
+      // In memory and pushed by every replica (domain/revocations/): a revoked login stops here at once, for free.
+      if (tokens.isRevoked(claims)) throw invalid('The login this token belongs to has ended.');
       const roles = knownRoles(claims.roles);
       return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, scope: claims.scope, method: 'bearer' };
     };
@@ -135,11 +136,11 @@ export const authPlugin = fp(
         if (header !== undefined && /^bearer /i.test(header)) {
           const token = BEARER.exec(header)?.[1];
           if (!token) throw new AppError('unauthenticated', 'The Authorization header is malformed.', { headers: { 'www-authenticate': challenge('invalid_token') } });
-          principal = await bearerPrincipal(token, config.instantRevocation === true);
+          principal = await bearerPrincipal(token);
         } else if (header !== undefined && /^dpop /i.test(header)) {
           const token = DPOP.exec(header)?.[1];
           if (!token) throw dpopRefusal('invalid_token', 'The Authorization header is malformed.');
-          principal = await bearerPrincipal(token, config.instantRevocation === true, request);
+          principal = await bearerPrincipal(token, request);
         }
       }
       if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': challenge() } });

@@ -14,7 +14,7 @@ const consentSchema = {
   },
 } as const;
 
-const signedIn = { auth: 'session-or-bearer', instantRevocation: true } as const;
+const signedIn = { auth: 'session-or-bearer' } as const;
 
 /** The applications the user allowed, and taking an allowance back (which ends that application's logins). */
 export async function consentRoutes(app: FastifyInstance, { consents }: { consents: Consents }) {

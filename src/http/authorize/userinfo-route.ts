@@ -24,7 +24,7 @@ export async function userinfoRoute(app: FastifyInstance, { accounts, issuer }: 
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.', { headers: { 'www-authenticate': `Bearer realm="${issuer}", error="invalid_token"` } });
     return { sub: user.id, ...profileClaims(user, principal.scope) };
   };
-  const route = { config: { auth: 'bearer', instantRevocation: true }, schema: { response: { 200: userinfoSchema } } } as const;
+  const route = { config: { auth: 'bearer' }, schema: { response: { 200: userinfoSchema } } } as const;
   app.get('/oauth/userinfo', route, handler);
   app.post('/oauth/userinfo', route, handler);
 }

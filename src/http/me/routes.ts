@@ -36,7 +36,7 @@ const deviceSchema = {
 
 // Reading your own profile is cheap and offline for a Bearer token; everything
 // that lists or changes logins also checks the token's login is still live.
-const signedIn = { auth: 'session-or-bearer', instantRevocation: true } as const;
+const signedIn = { auth: 'session-or-bearer' } as const;
 
 /** The signed-in user's own account: profile, devices, logout everywhere, password. */
 export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {

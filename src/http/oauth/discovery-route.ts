@@ -43,6 +43,8 @@ export function authorizationServerMetadata({ issuer, grantTypes, scopes }: Disc
     token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS.filter((method) => method !== 'none'),
+    // docs/revocation.md: the signed list of revoked logins and subjects, for verifiers that never call introspection.
+    revocation_feed_uri: `${issuer}/oauth/revocations`,
     dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
   };
 }

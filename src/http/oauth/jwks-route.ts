@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../../domain/keys/key-ring.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
+import { matchesAny } from '../etag.js';
 import { QUIET_ROUTE } from '../quiet-route.js';
 
 declare module 'fastify' {
@@ -55,13 +56,4 @@ export async function jwksRoute(app: FastifyInstance, options: JwksRouteOptions)
       return reply.type('application/json; charset=utf-8').send(body);
     },
   );
-}
-
-/** If-None-Match uses the weak comparison (RFC 9110 §13.1.2): a proxy that compressed the body may have marked our tag W/. */
-function matchesAny(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
-  });
 }

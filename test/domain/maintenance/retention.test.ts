@@ -3,11 +3,14 @@ import { PRUNE_STEPS, PRUNE_TARGETS, pruneCutoffs } from '../../../src/domain/ma
 
 describe('retention rules', () => {
   const now = new Date('2030-01-02T00:00:00.000Z');
-  const cutoffs = pruneCutoffs(now, { retentionSeconds: 86_400, clockSkewSeconds: 30 });
+  const cutoffs = pruneCutoffs(now, { retentionSeconds: 86_400, clockSkewSeconds: 30, revocationWindowSeconds: 930 });
 
-  it('prunes sessions and denylist entries once past their deadline by the clock skew', () => {
+  it('prunes sessions once past their deadline by the clock skew', () => {
     expect(cutoffs.browser_sessions.toISOString()).toBe('2030-01-01T23:59:30.000Z');
-    expect(cutoffs.revoked_access_tokens.toISOString()).toBe('2030-01-01T23:59:30.000Z');
+  });
+
+  it('prunes revocations once every access token they could affect has expired (the revocation window)', () => {
+    expect(cutoffs.revocations.toISOString()).toBe('2030-01-01T23:44:30.000Z');
   });
 
   it('keeps dead login families, their tokens and codes for the retention period', () => {
@@ -21,7 +24,7 @@ describe('retention rules', () => {
   });
 
   it('never prunes ahead of the clock', () => {
-    const immediate = pruneCutoffs(now, { retentionSeconds: 0, clockSkewSeconds: 0 });
+    const immediate = pruneCutoffs(now, { retentionSeconds: 0, clockSkewSeconds: 0, revocationWindowSeconds: 0 });
     for (const target of PRUNE_TARGETS) expect(immediate[target].getTime()).toBeLessThanOrEqual(now.getTime());
   });
 
