@@ -82,7 +82,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
   };
 
   /** Signs `email` in at the native app through the browser and answers the callback URL, its PKCE verifier, state and nonce. */
-  const nativeSignIn = async (page: Page, native: oidc.Configuration, email: string) => {
+  const nativeSignIn = async (page: Page, native: oidc.Configuration, email: string, extra: Record<string, string> = {}) => {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -95,6 +95,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
       code_challenge_method: 'S256',
       state,
       nonce,
+      ...extra,
     });
     await page.goto(url.href);
     expect(await page.title()).toBe('Sign in');
@@ -197,7 +198,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     await context.close();
   }, 60_000);
 
-  it('binds a native app to its DPoP key with openid-client (RFC 9449): code grant, userinfo, /v1/me, refresh; a stolen token or refresh token is useless', async () => {
+  it('binds a native app to its DPoP key with openid-client (RFC 9449): code bound by dpop_jkt, code grant, userinfo, /v1/me, refresh; a stolen token or refresh token is useless', async () => {
     const email = uniqueEmail('dpop');
     const { id: userId } = await signUp(t.app, email);
     const context = await browser.newContext();
@@ -208,7 +209,9 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256');
     const DPoP = oidc.getDPoPHandle(native, keyPair);
 
-    const { callback, verifier, state, nonce } = await nativeSignIn(page, native, email);
+    // The code itself is bound to the key from the start (§10): only a proof by it redeems the code.
+    expect(await DPoP.calculateThumbprint()).toBe(jkt);
+    const { callback, verifier, state, nonce } = await nativeSignIn(page, native, email, { dpop_jkt: jkt });
     const tokens = await oidc.authorizationCodeGrant(native, callback, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce, idTokenExpected: true }, undefined, { DPoP });
     expect(tokens.token_type.toLowerCase()).toBe('dpop');
     expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });

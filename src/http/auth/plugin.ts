@@ -41,7 +41,8 @@ export const authPlugin = fp(
     // RFC 6750 §3: every 401 names the scheme and realm; error= only when a token was presented.
     const challenge = (error?: string) => `Bearer realm="${options.issuer}"${error ? `, error="${error}"` : ''}`;
     // RFC 9449 §7.1: a DPoP challenge names the algorithms a proof may use.
-    const dpopChallenge = (error: string) => `DPoP realm="${options.issuer}", algs="${DPOP_ALGORITHMS.join(' ')}", error="${error}"`;
+    const dpopOffer = `DPoP realm="${options.issuer}", algs="${DPOP_ALGORITHMS.join(' ')}"`;
+    const dpopChallenge = (error: string) => `${dpopOffer}, error="${error}"`;
     const dpopRefusal = (error: string, detail: string, headers: Record<string, string> = {}) =>
       new AppError('unauthenticated', detail, { headers: { ...headers, 'www-authenticate': dpopChallenge(error) } });
 
@@ -91,7 +92,9 @@ export const authPlugin = fp(
     // `dpopRequest`: the token came with the DPoP scheme, and this request's proof must bind it.
     const bearerPrincipal = async (token: string, dpopRequest?: FastifyRequest): Promise<Principal> => {
       const { tokens } = options;
-      const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': challenge('invalid_token') } });
+      // RFC 9449 §7.1: a token presented with the DPoP scheme is refused with a DPoP challenge.
+      const schemeChallenge = (error: string) => (dpopRequest ? dpopChallenge(error) : challenge(error));
+      const invalid = (detail: string) => new AppError('unauthenticated', detail, { headers: { 'www-authenticate': schemeChallenge('invalid_token') } });
       let claims;
       try {
         claims = await tokens.verifyAccessToken(token);
@@ -105,7 +108,7 @@ export const authPlugin = fp(
       if (!claims.sid) {
         // A client-credentials token stands for a service, not a user.
         throw new AppError('forbidden', 'This endpoint needs an access token issued to a user.', {
-          headers: { 'www-authenticate': `${challenge('insufficient_scope')}` },
+          headers: { 'www-authenticate': schemeChallenge('insufficient_scope') },
         });
       }
       // In memory and pushed by every replica (domain/revocations/): a revoked login stops here at once, for free.
@@ -143,7 +146,8 @@ export const authPlugin = fp(
           principal = await bearerPrincipal(token, request);
         }
       }
-      if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': challenge() } });
+      // Both schemes are offered (RFC 9449 §7.1), so a client learns that DPoP is accepted here.
+      if (!principal) throw new AppError('unauthenticated', 'Sign in, or send an access token.', { headers: { 'www-authenticate': `${challenge()}, ${dpopOffer}` } });
       if (config.role && !principal.roles.includes(config.role)) throw new AppError('forbidden', `This needs the ${config.role} role.`);
       request.principal = principal;
       // Answers about a signed-in user are personal: no shared cache may keep them.

@@ -76,7 +76,7 @@ describe('DpopProofs', () => {
   it('refuses a proof signed by another key than the one in its header', async () => {
     const thief = await dpopKey();
     const forged = await new SignJWT({ htm: 'POST', htu: uri, jti: 'x' })
-      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.publicJwk })
+      .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
       .setIssuedAt(now())
       .sign(thief.privateKey);
     await refused(verifier().verify(forged, { method: 'POST', uri }), 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
@@ -91,7 +91,7 @@ describe('DpopProofs', () => {
 
   it('refuses alg none and HS256 (a symmetric "key" proves nothing)', async () => {
     const unsecured = new UnsecuredJWT({ htm: 'POST', htu: uri, jti: 'x', iat: now() }).encode();
-    const withJwk = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'dpop+jwt', jwk: key.publicJwk })).toString('base64url')}.${unsecured.split('.')[1]}.`;
+    const withJwk = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'dpop+jwt', jwk: key.jwk })).toString('base64url')}.${unsecured.split('.')[1]}.`;
     await refused(verifier().verify(withJwk, { method: 'POST', uri }), 'ERR_JOSE_ALG_NOT_ALLOWED');
     const secret = new Uint8Array(32).fill(1);
     const octJwk: JWK = { kty: 'oct', k: Buffer.from(secret).toString('base64url') };
@@ -100,7 +100,7 @@ describe('DpopProofs', () => {
       .setIssuedAt(now())
       .sign(secret);
     await refused(verifier().verify(hs, { method: 'POST', uri }), 'private key material');
-    const hsPublicLooking = await new SignJWT({ htm: 'POST', htu: uri, jti: 'y' }).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: key.publicJwk }).setIssuedAt(now()).sign(secret);
+    const hsPublicLooking = await new SignJWT({ htm: 'POST', htu: uri, jti: 'y' }).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: key.jwk }).setIssuedAt(now()).sign(secret);
     await refused(verifier().verify(hsPublicLooking, { method: 'POST', uri }), 'ERR_JOSE_ALG_NOT_ALLOWED');
   });
 

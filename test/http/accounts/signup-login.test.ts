@@ -145,10 +145,10 @@ describe.each(databaseTargets)('sign-up and login ($name)', (target) => {
     expect(viaSession.json()).toEqual({ ...wrong.json(), instance: '/v1/session' });
   });
 
-  it('answers GET /v1/me with 401 and a Bearer challenge without credentials', async () => {
+  it('answers GET /v1/me with 401 and Bearer and DPoP challenges without credentials', async () => {
     const response = await t.app.inject({ url: '/v1/me' });
     expect(response.statusCode).toBe(401);
-    expect(response.headers['www-authenticate']).toBe(`Bearer realm="${t.config.issuer}"`);
+    expect(response.headers['www-authenticate']).toBe(`Bearer realm="${t.config.issuer}", DPoP realm="${t.config.issuer}", algs="ES256 EdDSA RS256 PS256"`);
     const bad = await t.app.inject({ url: '/v1/me', headers: { authorization: 'Bearer not.a.token' } });
     expect(bad.statusCode).toBe(401);
     expect(bad.headers['www-authenticate']).toContain('error="invalid_token"');

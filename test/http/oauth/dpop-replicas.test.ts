@@ -27,7 +27,8 @@ describe.skipIf(!REDIS_URL)('DPoP across replicas (RFC 9449 §11.1, §8)', () =>
     const env = { REDIS_URL: REDIS_URL!, ISSUER, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), DPOP_NONCE_REQUIRED: 'true' };
     replicas = await Promise.all([startTestApp(embeddedTarget, { env }), startTestApp(embeddedTarget, { env })]);
     key = await dpopKey();
-  });
+    // Two embedded databases start at once: on a busy 2-core machine that can outlast the default hook timeout.
+  }, 120_000);
   afterAll(async () => {
     expect(replicas.flatMap((t) => t.specViolations)).toEqual([]);
     await Promise.all(replicas.map((t) => t.close()));

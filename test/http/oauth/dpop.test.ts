@@ -202,6 +202,13 @@ describe.each(databaseTargets)('DPoP (RFC 9449) through HTTP on $name', (target)
     expect((await t.app.inject({ url: '/oauth/userinfo', headers })).statusCode).toBe(401);
   });
 
+  it('refuses an invalid token sent with the DPoP scheme with a DPoP challenge', async () => {
+    const key = await dpopKey();
+    const response = await client.userinfo('not.a.token', key);
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['www-authenticate']).toBe(`DPoP realm="${t.config.issuer}", algs="ES256 EdDSA RS256 PS256", error="invalid_token"`);
+  });
+
   it('refuses an unbound token with the DPoP scheme, and keeps serving it as Bearer', async () => {
     const { code, verifier } = await client.code();
     const tokens = (await client.redeem(code, verifier)).json();

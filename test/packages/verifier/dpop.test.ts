@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../../packages/verifier/src/index.js';
-import { dpopKey, dpopProof, type DpopKey } from '../../support/dpop-proofs.js';
+import { dpopKey, dpopProof, type DpopKey } from '../../support/dpop.js';
 import { AUDIENCE, IssuerStub } from '../../support/issuer-stub.js';
 import { codeOf } from './support.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createVerifier, type Verifier } from '../../../packages/verifier/src/index.js';
 import { requireAuth, verifierPlugin } from '../../../packages/verifier/src/fastify.js';
-import { dpopKey, dpopProof } from '../../support/dpop-proofs.js';
+import { dpopKey, dpopProof } from '../../support/dpop.js';
 import { AUDIENCE, IssuerStub } from '../../support/issuer-stub.js';
 import { eventually } from './support.js';
 
