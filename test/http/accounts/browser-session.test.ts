@@ -224,10 +224,10 @@ describe.each(databaseTargets)('browser sessions ($name)', (target) => {
     it('sends the browser to a same-origin return_to after login, never elsewhere', async () => {
       for (const [returnTo, expected] of [
         ['/v1/me?x=1', '/v1/me?x=1'],
-        ['//evil.example/x', '/login'],
-        ['https://evil.example/', '/login'],
-        ['/\\evil.example', '/login'],
-        ['javascript:alert(1)', '/login'],
+        ['//evil.example/x', '/account'],
+        ['https://evil.example/', '/account'],
+        ['/\\evil.example', '/account'],
+        ['javascript:alert(1)', '/account'],
       ] as const) {
         const { email } = await signUp(t.app);
         const browser = new Browser(t.app);
