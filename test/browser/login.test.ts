@@ -83,8 +83,8 @@ describe.skipIf(!available)('signing in from a real browser (headless Chromium)'
     await expect(page.getByRole('alert').innerText()).resolves.toContain('The email or password is incorrect');
     // The form keeps working: the right password now signs in.
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/login`), page.getByRole('button', { name: 'Sign in' }).click()]);
-    await page.getByText(`You are signed in as ${email}`).waitFor();
+    await Promise.all([page.waitForURL(`${base}/account`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await page.getByText(email).waitFor();
     await context.close();
   });
 });
