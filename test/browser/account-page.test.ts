@@ -1,18 +1,16 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appLogin, PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { authorizeUrl, pkce } from '../support/authorize.js';
-import { embeddedTarget } from '../support/databases.js';
 import { introspect, postForm } from '../support/oauth.js';
 import { freePort, PROJECT_ROOT } from '../support/process.js';
+import { chromiumAvailable, launchChromium, startListeningApp } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`${CHROMIUM} is missing (Debian package chromium; scripts/ci-setup.sh installs it): the account page browser test is skipped`);
+const available = chromiumAvailable('the account page browser test');
 
 /** Where each state of the page is photographed (git-ignored; docs/account-page.md says so). */
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-artifacts', 'account-page');
@@ -31,15 +29,8 @@ describe.skipIf(!available)('the account page in a real browser (headless Chromi
     mkdirSync(SCREENSHOTS, { recursive: true });
     application.port = await freePort();
     await new Promise<void>((resolve) => application.server.listen(application.port, '127.0.0.1', resolve));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // The issuer is the origin the browser sees, as in production.
-    t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base } });
-    await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    ({ t, base } = await startListeningApp());
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
