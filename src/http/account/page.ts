@@ -61,7 +61,7 @@ function deviceRow(view: AccountView, device: Device): string {
   const label = `Sign out ${name}${device.current ? ' (this device)' : ''}`;
   return `<li>
 <div>
-<p><strong title="${escape(device.userAgent ?? '')}">${escape(name)}</strong>${device.current ? '<span class="tag">This device</span>' : ''}</p>
+<p><strong${device.userAgent ? ` title="${escape(device.userAgent)}"` : ''}>${escape(name)}</strong>${device.current ? '<span class="tag">This device</span>' : ''}</p>
 <p class="meta">${meta.join(' · ')}</p>
 </div>
 ${actionForm(view, '/account/devices/end', 'Sign out', { id: device.id }, ` aria-label="${escape(label)}"`)}
