@@ -1,20 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { calculateJwkThumbprint, decodeJwt, exportJWK } from 'jose';
 import * as oidc from 'openid-client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { embeddedTarget } from '../support/databases.js';
+import type { TestApp } from '../support/app.js';
 import { introspect } from '../support/oauth.js';
 import { freePort } from '../support/process.js';
+import { chromiumAvailable, launchChromium, startListeningApp } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`${CHROMIUM} is missing (Debian package chromium; scripts/ci-setup.sh installs it): the OpenID Connect browser test is skipped`);
+const available = chromiumAvailable('the OpenID Connect browser test');
 
 // Demo clients (config/clients.demo.json): a native public app and a third-party confidential web app.
 const NATIVE = 'shop-app';
@@ -56,15 +54,11 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     }
     const clientsFile = path.join(mkdtempSync(path.join(tmpdir(), 'idsvc-oidc-')), 'clients.json');
     writeFileSync(clientsFile, JSON.stringify(demo));
-    const port = await freePort();
-    issuer = new URL(`http://127.0.0.1:${port}`);
     // Server DPoP nonces required (RFC 9449 §8): openid-client must pick them up and retry; flows without DPoP never meet them.
-    t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'silent', PORT: String(port), ISSUER: issuer.origin, CLIENTS_FILE: clientsFile, DPOP_NONCE_REQUIRED: 'true' } });
-    await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    const listening = await startListeningApp({ CLIENTS_FILE: clientsFile, DPOP_NONCE_REQUIRED: 'true' });
+    t = listening.t;
+    issuer = new URL(listening.base);
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -9,6 +9,7 @@ import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
+import { accountPageRoutes } from '../account/routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { authorizationPlugin, type AuthorizationPluginOptions } from '../authorize/plugin.js';
 import { meRoutes } from '../me/routes.js';
@@ -58,6 +59,7 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
+  await app.register(accountPageRoutes, { accounts, devices, sessions, audit, clock, consents: options.oidc.consents });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
 }

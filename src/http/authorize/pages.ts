@@ -8,6 +8,9 @@ const SCOPE_WORDS: Record<string, string> = {
   offline_access: 'Stay signed in to your account when you are not using it',
 };
 
+/** A scope in words, as the consent page asked for it (the account page lists what was allowed the same way). */
+export const scopeInWords = (scope: string): string => SCOPE_WORDS[scope] ?? `Use “${scope}” on your behalf`;
+
 export interface ConsentView {
   clientId: string;
   scopes: readonly string[];
@@ -18,7 +21,7 @@ export interface ConsentView {
 
 /** The consent form (contract: submit buttons named `decision`, values `allow` and `deny`). */
 export function renderConsent(view: ConsentView): string {
-  const items = view.scopes.map((scope) => `<li>${escape(SCOPE_WORDS[scope] ?? `Use “${scope}” on your behalf`)}</li>`).join('\n');
+  const items = view.scopes.map((scope) => `<li>${escape(scopeInWords(scope))}</li>`).join('\n');
   return page(
     'Allow access?',
     `<h1>Allow ${escape(view.clientId)} access?</h1>

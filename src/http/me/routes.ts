@@ -8,6 +8,7 @@ import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.j
 import { activeUserOf, principalOf } from '../auth/plugin.js';
 import { currentLogin } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
+import { SelfService } from './self-service.js';
 
 export interface MeRoutesOptions {
   accounts: Accounts;
@@ -40,7 +41,8 @@ const signedIn = { auth: 'session-or-bearer' } as const;
 
 /** The signed-in user's own account: profile, devices, logout everywhere, password. */
 export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
-  const { accounts, sessions } = options;
+  const { accounts } = options;
+  const self = new SelfService(options);
 
   app.get('/v1/me', { config: signedIn, schema: { response: { 200: userSchema } } }, async (request) => {
     const { userId, email, roles } = principalOf(request);
@@ -78,26 +80,13 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
     '/v1/me/sessions/:id',
     { config: signedIn, schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } } },
     async (request, reply) => {
-      const principal = principalOf(request);
-      const kind = await options.devices.end(principal.userId, request.params.id, { ip: request.ip });
-      if (!kind) throw new AppError('not_found', 'You have no such session.');
-      // Ending the session this request came with also clears its cookie.
-      if (kind === 'browser' && principal.method === 'session' && principal.sid === request.params.id) await sessions.end(request, reply);
+      if (!(await self.endDevice(request, reply, request.params.id))) throw new AppError('not_found', 'You have no such session.');
       return reply.code(204).send();
     },
   );
 
   app.post('/v1/me/logout-all', { config: signedIn, schema: { response: { 200: revokedSchema } } }, async (request, reply) => {
-    const principal = principalOf(request);
-    const revoked = await options.devices.revokeAll(principal.userId, 'logout_all');
-    if (principal.method === 'session') await sessions.end(request, reply);
-    await options.audit.record({
-      type: 'logout_all',
-      userId: principal.userId,
-      ip: request.ip,
-      detail: { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies },
-      at: options.clock.now(),
-    });
+    const revoked = await self.logoutEverywhere(request, reply);
     return { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies };
   });
 
@@ -115,15 +104,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
-      await accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, {
-        ip: request.ip,
-        clientId: principal.clientId,
-      });
-      // Everyone else holding the old password's logins is out; this login stays.
-      await options.devices.revokeAll(principal.userId, 'password_changed', currentLogin(principal));
-      // A privilege change: the session continues under a new id (and CSRF token), the old id is dead.
-      if (principal.method === 'session') await sessions.renew(request);
+      await self.changePassword(request, { currentPassword: request.body.current_password, newPassword: request.body.new_password });
       return reply.code(204).send();
     },
   );

@@ -13,12 +13,15 @@ button{margin-top:1.5rem;width:100%;padding:.7rem;font:inherit;font-weight:600;c
 .error{padding:.75rem;border-left:4px solid #b3261e;background:#fdecea;color:#5f1510}
 button.secondary{margin-top:.75rem;color:#1a5fb4;background:#fff;border:1px solid #1a5fb4}`;
 
+/** A CSP `style-src` source allowing exactly this inline stylesheet. */
+export const styleHashSource = (css: string) => `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`;
+
 /** CSP for the login page: nothing but this stylesheet, forms posting to this origin, no framing (clickjacking). */
 export const LOGIN_PAGE_CSP = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'none'"],
-    styleSrc: [`'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`],
+    styleSrc: [styleHashSource(STYLE)],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
@@ -74,6 +77,7 @@ export function renderSignedIn(email: string, csrfToken: string): string {
     'Signed in',
     `<h1>Signed in</h1>
 <p>You are signed in as <strong>${escape(email)}</strong>.</p>
+<p><a href="/account">Your account</a></p>
 <form method="post" action="/logout">
 <input type="hidden" name="csrf_token" value="${escape(csrfToken)}">
 <button type="submit">Sign out</button>

@@ -33,7 +33,7 @@ interface LoginBody {
 }
 
 /** Where a browser lands after signing in when the form named no safe `return_to`. */
-const DEFAULT_LANDING = '/login';
+const DEFAULT_LANDING = '/account';
 
 const FORM_MESSAGES: Partial<Record<AppError['code'], string>> = {
   invalid_credentials: 'The email or password is incorrect. After several failed attempts, signing in is paused for a few minutes.',

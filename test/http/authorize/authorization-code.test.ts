@@ -180,7 +180,7 @@ describe.each(databaseTargets)('the authorization-code flow through HTTP on $nam
         payload: new URLSearchParams({ email, password: 'correct horse battery staple 42', csrf_token: csrf, return_to: returnTo }).toString(),
       });
       expect(posted.statusCode).toBe(303);
-      expect(posted.headers.location).toBe('/login');
+      expect(posted.headers.location).toBe('/account');
     }
   });
 

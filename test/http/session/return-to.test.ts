@@ -33,14 +33,14 @@ describe('return_to through the login page and the session form', () => {
     return browser.request({ method: 'POST', url: '/v1/session', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload });
   };
 
-  it.each(OPEN_REDIRECT_PAYLOADS)('form sign-in with return_to=%j lands on the login page', async (returnTo) => {
+  it.each(OPEN_REDIRECT_PAYLOADS)('form sign-in with return_to=%j lands on the account page', async (returnTo) => {
     const response = await signInWithForm(returnTo);
     if (returnTo.length > 2048) {
       expect(response.statusCode).toBe(400);
       return;
     }
     expect(response.statusCode).toBe(303);
-    expect(response.headers.location).toBe('/login');
+    expect(response.headers.location).toBe('/account');
   });
 
   it.each(OPEN_REDIRECT_PAYLOADS)('a signed-in GET /login?return_to=%j shows the page instead of redirecting', async (returnTo) => {

@@ -1,0 +1,14 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
+
+/** A page of the service's own UI: HTML, no script at all, and a CSP that allows none and no framing. */
+export function expectScriptFreePage(response: LightMyRequestResponse): void {
+  expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+  const csp = String(response.headers['content-security-policy']);
+  expect(csp).toContain("default-src 'none'");
+  expect(csp).toContain("form-action 'self'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(csp).not.toContain('script-src');
+  expect(response.body).not.toMatch(/<script/i);
+}
