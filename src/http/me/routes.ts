@@ -8,6 +8,10 @@ import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.j
 import { activeUserOf, principalOf } from '../auth/plugin.js';
 import { currentLogin } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
+import type { ClientRegistry } from '../../domain/clients/client.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { AccountLifecycle } from '../../domain/users/account-lifecycle.js';
+import { tokenResponseSchema } from '../oauth/schemas.js';
 
 export interface MeRoutesOptions {
   accounts: Accounts;
@@ -17,6 +21,11 @@ export interface MeRoutesOptions {
   clock: Clock;
   /** The realm of the Bearer challenge (RFC 6750 §3). */
   issuer: string;
+  /** The "your password was changed" notice. */
+  lifecycle: AccountLifecycle;
+  /** A bearer caller's fresh login after a password change. */
+  clients: ClientRegistry;
+  tokens: Pick<TokenServices, 'startLogin'>;
 }
 
 const deviceSchema = {
@@ -112,19 +121,38 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
           additionalProperties: false,
           properties: { current_password: passwordSchema, new_password: passwordSchema },
         },
+        // A cookie caller gets the new session's CSRF token (its cookie is set too); a bearer caller a new token response.
+        response: { 200: { type: 'object', properties: { csrf_token: { type: 'string' }, tokens: tokenResponseSchema } } },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, {
+      const user = await accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, {
         ip: request.ip,
         clientId: principal.clientId,
       });
-      // Everyone else holding the old password's logins is out; this login stays.
-      await options.devices.revokeAll(principal.userId, 'password_changed', currentLogin(principal));
-      // A privilege change: the session continues under a new id (and CSRF token), the old id is dead.
-      if (principal.method === 'session') await sessions.renew(request);
-      return reply.code(204).send();
+      // Every login made with the old password ends, this one included (a thief who changed it from a stolen
+      // session keeps nothing the old password opened); the caller continues on a fresh login made now.
+      await options.devices.revokeAll(principal.userId, 'password_changed');
+      await options.lifecycle.passwordChanged(user);
+      reply.header('cache-control', 'no-store');
+      if (principal.method === 'session') {
+        const session = await sessions.signIn(request, user.id);
+        return { csrf_token: session.csrfToken };
+      }
+      const client = principal.clientId ? options.clients.find(principal.clientId) : undefined;
+      if (!client || principal.scope === null) throw new AppError('unauthenticated', 'The account is no longer active.');
+      const tokens = await options.tokens.startLogin({
+        userId: user.id,
+        email: user.email,
+        roles: user.roles,
+        client,
+        scope: principal.scope,
+        ip: request.ip,
+        ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
+        ...(principal.dpopJkt ? { dpopJkt: principal.dpopJkt } : {}),
+      });
+      return { tokens };
     },
   );
 }

@@ -65,7 +65,8 @@ ${view.returnTo ? `<input type="hidden" name="return_to" value="${escape(view.re
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p><a href="/password-reset">Forgot password?</a></p>`,
   );
 }
 
