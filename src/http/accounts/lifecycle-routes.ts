@@ -6,7 +6,7 @@ import { principalOf } from '../auth/plugin.js';
 import { isFormPost } from '../auth/cross-site.js';
 import { toAppError } from '../errors/to-app-error.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
-import { LOGIN_PAGE_CSP } from '../session/login-page.js';
+import { PAGE_SECURITY_HEADERS as securityHeaders } from '../session/login-page.js';
 import { messagePage, renderResetCompleteForm, renderResetRequestForm, renderVerifyEmailForm } from './lifecycle-pages.js';
 import { emailRateLimit, type EmailRateSettings } from './rate-limits.js';
 import { emailSchema, passwordSchema } from './schemas.js';
@@ -38,7 +38,6 @@ const FORM_MESSAGES: Partial<Record<AppError['code'], string>> = {
  */
 export async function lifecycleRoutes(app: FastifyInstance, options: LifecycleRoutesOptions) {
   const { lifecycle, sessions, rates } = options;
-  const securityHeaders = { contentSecurityPolicy: LOGIN_PAGE_CSP, referrerPolicy: { policy: 'same-origin' as const } };
   const bodyEmail = (request: FastifyRequest) => String((request.body as { email?: unknown } | undefined)?.email ?? '');
   const limitReset = emailRateLimit(app, 'password-reset', rates, bodyEmail);
   const limitLink = emailRateLimit(app, 'mail-link', rates);
