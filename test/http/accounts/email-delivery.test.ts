@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, embeddedTarget, postgresTarget, TEST_DATABASE_URL } from '../../support/databases.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
-import { PASSWORD, uniqueEmail } from '../../support/accounts.js';
+import { appLogin, PASSWORD, uniqueEmail } from '../../support/accounts.js';
 import { TestSmtpServer } from '../../support/smtp.js';
 
 const post = (t: TestApp, url: string, payload: object, ip = '203.0.113.7') => t.app.inject({ method: 'POST', url, payload, remoteAddress: ip });
@@ -92,6 +92,18 @@ describe.each(databaseTargets)('mail rate limits and the development transport (
     expect(readFileSync(mail.file, 'utf8').toLowerCase()).toContain(`to: ${email.toLowerCase()}`);
     const token = mail.links[0]!.split('token=')[1]!;
     expect((await post(t, '/v1/email-verification/complete', { token }, '198.51.100.9')).statusCode).toBe(204);
+  });
+
+  it('resends a confirmation link to a signed-in user, limited per account', async () => {
+    const email = uniqueEmail('resend');
+    await post(t, '/v1/users', { email, password: PASSWORD }, '198.51.100.10');
+    const { access_token } = await appLogin(t.app, email);
+    const resend = (ip: string) => t.app.inject({ method: 'POST', url: '/v1/email-verification', headers: { authorization: `Bearer ${access_token}` }, remoteAddress: ip });
+    const statuses = [(await resend('198.51.100.11')).statusCode, (await resend('198.51.100.12')).statusCode, (await resend('198.51.100.13')).statusCode];
+    expect(statuses).toEqual([202, 202, 429]);
+    const mailed = async () => t.logs.filter((entry) => (entry.mail as { to?: string } | undefined)?.to === email).length;
+    for (let i = 0; i < 100 && (await mailed()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await mailed()).toBe(3);
   });
 });
 

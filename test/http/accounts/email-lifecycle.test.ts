@@ -117,6 +117,57 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     expect((await login(email)).statusCode).toBe(200);
   });
 
+  it('shows the login form with the reason when an unconfirmed account signs in, and a way to reset the password', async () => {
+    const email = uniqueEmail();
+    await signUp(email);
+    const browser = new Browser(t.app, { origin: t.config.issuer });
+    const form = await browser.request({ url: '/login' });
+    expect(form.body).toContain('href="/password-reset"');
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(form.body)![1]!;
+    const refused = await browser.request({
+      method: 'POST',
+      url: '/v1/session',
+      payload: new URLSearchParams({ email, password: PASSWORD, csrf_token: csrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['content-type']).toContain('text/html');
+    expect(refused.body).toContain('Confirm your email address first');
+
+    // The reset pages: the request form posts with the pre-login CSRF token and answers a page.
+    const resetPage = await browser.request({ url: '/password-reset' });
+    const resetCsrf = /name="csrf_token" value="([^"]+)"/.exec(resetPage.body)![1]!;
+    const sent = await browser.request({
+      method: 'POST',
+      url: '/v1/password-reset',
+      payload: new URLSearchParams({ email, csrf_token: resetCsrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(sent.statusCode).toBe(202);
+    expect(sent.body).toContain('Check your mail');
+    const token = await mailedToken(email, 2, '/password-reset/complete');
+    const completePage = await browser.request({ url: `/password-reset/complete?token=${token}` });
+    const completeCsrf = /name="csrf_token" value="([^"]+)"/.exec(completePage.body)![1]!;
+    const weak = await browser.request({
+      method: 'POST',
+      url: '/v1/password-reset/complete',
+      payload: new URLSearchParams({ token, new_password: 'short', csrf_token: completeCsrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.body).toContain('name="new_password"');
+    const done = await browser.request({
+      method: 'POST',
+      url: '/v1/password-reset/complete',
+      payload: new URLSearchParams({ token, new_password: NEW_PASSWORD, csrf_token: completeCsrf }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(done.statusCode).toBe(200);
+    expect(done.body).toContain('Password changed');
+    // The reset proved the mailbox: the account may sign in now.
+    expect((await login(email, NEW_PASSWORD)).statusCode).toBe(200);
+  });
+
   it('resets a password: every old session and refresh token dies, the link works once, a notice is mailed', async () => {
     const email = await verifiedAccount();
     const browser = new Browser(t.app);
