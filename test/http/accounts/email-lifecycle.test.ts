@@ -55,6 +55,14 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     return token;
   }
 
+  /** userinfo's email_verified for the account (a login with the email scope, made directly: the demo app's client lacks it). */
+  async function emailVerifiedClaim(email: string) {
+    const [user] = await t.app.database.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [email]);
+    const login = await t.app.tokens.startLogin({ userId: user!.id, email, roles: ['user'], client: t.app.clients.find('mobile')!, scope: 'openid email' });
+    const userinfo = await t.app.inject({ url: '/oauth/userinfo', headers: { authorization: `Bearer ${login.access_token}` } });
+    return json(userinfo).email_verified;
+  }
+
   async function verifiedAccount() {
     const email = uniqueEmail();
     expect((await signUp(email)).statusCode).toBe(202);
@@ -105,6 +113,7 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     const email = uniqueEmail();
     await signUp(email);
     const token = await mailedToken(email, 1, '/verify-email');
+    expect(await emailVerifiedClaim(email)).toBe(false);
     const browser = new Browser(t.app, { origin: t.config.issuer });
     const page = await browser.request({ url: `/verify-email?token=${token}` });
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1];
@@ -115,6 +124,7 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     expect(done.statusCode).toBe(200);
     expect(done.body).toContain('Email address confirmed');
     expect((await login(email)).statusCode).toBe(200);
+    expect(await emailVerifiedClaim(email)).toBe(true);
   });
 
   it('shows the login form with the reason when an unconfirmed account signs in, and a way to reset the password', async () => {
