@@ -3,6 +3,8 @@ import { databaseTargets } from '../../support/databases.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { appLogin, Browser, PASSWORD, signUp } from '../../support/accounts.js';
 import { introspect, postForm } from '../../support/oauth.js';
+import { dpopKey, dpopProof } from '../../support/dpop.js';
+import { decodeJwt } from 'jose';
 
 const NEW_PASSWORD = 'a brand new passphrase 2030';
 
@@ -169,6 +171,29 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
     expect((await t.app.inject({ url: '/v1/me', headers: bearer(current.access_token) })).statusCode).toBe(401);
     expect((await refresh(tokens.refresh_token)).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/v1/me', headers: bearer(tokens.access_token) })).statusCode).toBe(200);
+  });
+
+  it('binds the fresh login of a DPoP caller to the same key', async () => {
+    const { email } = await signUp(t.app);
+    const key = await dpopKey();
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { dpop: await key.proof({ htm: 'POST', htu: `${t.config.issuer}/v1/auth/login` }) },
+      payload: { email, password: PASSWORD, client_id: 'mobile' },
+    });
+    const { access_token } = login.json() as { access_token: string };
+    const url = `${t.config.issuer}/v1/me/password`;
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { authorization: `DPoP ${access_token}`, dpop: await dpopProof(key, access_token, 'POST', url) },
+      payload: { current_password: PASSWORD, new_password: NEW_PASSWORD },
+    });
+    expect(response.statusCode).toBe(200);
+    const { tokens } = response.json() as { tokens: { access_token: string; token_type: string } };
+    expect(tokens.token_type).toBe('DPoP');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('refuses a wrong current password and a weak new one, changing nothing', async () => {

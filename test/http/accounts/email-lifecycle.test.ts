@@ -28,6 +28,7 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
         EMAIL_VERIFICATION: 'required',
         MAIL_POLL_SECONDS: '1',
         RATE_LIMIT_LOGIN_PER_MINUTE: '1000',
+        RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_MINUTE: '1000',
         RATE_LIMIT_EMAIL_PER_MINUTE: '1000',
         RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR: '1000',
       },
@@ -183,6 +184,9 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     const browser = new Browser(t.app);
     await browser.signIn(email);
     const app = await appLogin(t.app, email);
+    // Someone guessing locked the account: the reset clears that too.
+    for (let i = 0; i < 5; i++) await login(email, 'a guess that is wrong 1234');
+    expect((await login(email)).statusCode).toBe(401);
 
     const accepted = await post('/v1/password-reset', { email });
     const unknown = await post('/v1/password-reset', { email: uniqueEmail('nobody') });
