@@ -55,10 +55,6 @@ const invalidLink = () => new AppError('invalid_link', 'This link is invalid or 
 export class AccountLifecycle {
   constructor(private readonly deps: AccountLifecycleDeps) {}
 
-  get requiresVerifiedEmail(): boolean {
-    return this.deps.emailVerification === 'required';
-  }
-
   async signUp(input: { email: string; password: string }, context: { ip?: string | null } = {}): Promise<SignUpResult> {
     const { emailVerification: mode, mail } = this.deps;
     const user = await newUserRecord(input, this.deps);
@@ -95,13 +91,12 @@ export class AccountLifecycle {
   /** Spends a verification link; answers the user whose address it proved. */
   async completeVerification(token: string): Promise<string> {
     const now = this.deps.clock.now();
-    const userId = await this.deps.store.transaction(async (tx) => {
+    return this.deps.store.transaction(async (tx) => {
       const owner = looksLikeOpaqueToken(token) ? await tx.consumeToken(hashOpaqueToken(token), 'email_verification', now) : undefined;
       if (!owner) throw invalidLink();
       await tx.markEmailVerified(owner, now);
       return owner;
     });
-    return userId;
   }
 
   /**
@@ -114,6 +109,7 @@ export class AccountLifecycle {
     const user = email ? await this.deps.users.findByEmail(email.normalized) : undefined;
     const minutes = this.deps.resetTtlSeconds / 60;
     if (!user || user.disabledAt) {
+      // Rendered and dropped: the token and template work an existing account costs, without the write.
       this.deps.mail.passwordReset(email?.display ?? '', newOpaqueToken(), minutes);
       return;
     }

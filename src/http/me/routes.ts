@@ -6,7 +6,7 @@ import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
 import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.js';
 import { activeUserOf, principalOf } from '../auth/plugin.js';
-import { currentLogin } from '../auth/principal.js';
+import { currentLogin, type Principal } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import type { ClientRegistry } from '../../domain/clients/client.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
@@ -110,6 +110,13 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
     return { browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies };
   });
 
+  /** What a bearer caller's fresh login is made for: the same client and scope. */
+  const bearerRenewal = (principal: Principal) => {
+    const client = principal.clientId ? options.clients.find(principal.clientId) : undefined;
+    if (!client || principal.scope === null) throw new AppError('unauthenticated', 'The client of this access token is no longer registered; sign in again.');
+    return { client, scope: principal.scope };
+  };
+
   app.post<{ Body: { current_password: string; new_password: string } }>(
     '/v1/me/password',
     {
@@ -127,6 +134,8 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
     },
     async (request, reply) => {
       const principal = principalOf(request);
+      // Looked up first: a bearer caller whose client is gone would otherwise lose every login and get none back.
+      const renewal = principal.method === 'bearer' ? bearerRenewal(principal) : undefined;
       const user = await accounts.changePassword(principal.userId, request.body.current_password, request.body.new_password, {
         ip: request.ip,
         clientId: principal.clientId,
@@ -136,18 +145,15 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
       await options.devices.revokeAll(principal.userId, 'password_changed');
       await options.lifecycle.passwordChanged(user);
       reply.header('cache-control', 'no-store');
-      if (principal.method === 'session') {
+      if (!renewal) {
         const session = await sessions.signIn(request, user.id);
         return { csrf_token: session.csrfToken };
       }
-      const client = principal.clientId ? options.clients.find(principal.clientId) : undefined;
-      if (!client || principal.scope === null) throw new AppError('unauthenticated', 'The account is no longer active.');
       const tokens = await options.tokens.startLogin({
         userId: user.id,
         email: user.email,
         roles: user.roles,
-        client,
-        scope: principal.scope,
+        ...renewal,
         ip: request.ip,
         ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
         ...(principal.dpopJkt ? { dpopJkt: principal.dpopJkt } : {}),
