@@ -48,6 +48,10 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
   const login = (email: string, password = PASSWORD) => post('/v1/auth/login', { email, password, client_id: 'mobile' });
   const refresh = (refreshToken: string) => postForm(t.app, '/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'mobile' });
 
+  /** Posts a form as the browser would. */
+  const submit = (browser: Browser, url: string, fields: Record<string, string>) =>
+    browser.request({ method: 'POST', url, payload: new URLSearchParams(fields).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
   /** The token of the `nth` (1-based) message to `to`, waiting for it to arrive. */
   async function mailedToken(to: string, nth: number, path: string) {
     const mail = (await smtp.waitFor(to, nth))[nth - 1]!;
@@ -119,9 +123,9 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     const page = await browser.request({ url: `/verify-email?token=${token}` });
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1];
     expect(csrf).toBeDefined();
-    const forged = await browser.request({ method: 'POST', url: '/v1/email-verification/complete', payload: new URLSearchParams({ token, csrf_token: 'wrong' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const forged = await submit(browser, '/v1/email-verification/complete', { token, csrf_token: 'wrong' });
     expect(forged.statusCode).toBe(403);
-    const done = await browser.request({ method: 'POST', url: '/v1/email-verification/complete', payload: new URLSearchParams({ token, csrf_token: csrf! }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const done = await submit(browser, '/v1/email-verification/complete', { token, csrf_token: csrf! });
     expect(done.statusCode).toBe(200);
     expect(done.body).toContain('Email address confirmed');
     expect((await login(email)).statusCode).toBe(200);
@@ -135,12 +139,7 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     const form = await browser.request({ url: '/login' });
     expect(form.body).toContain('href="/password-reset"');
     const csrf = /name="csrf_token" value="([^"]+)"/.exec(form.body)![1]!;
-    const refused = await browser.request({
-      method: 'POST',
-      url: '/v1/session',
-      payload: new URLSearchParams({ email, password: PASSWORD, csrf_token: csrf }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const refused = await submit(browser, '/v1/session', { email, password: PASSWORD, csrf_token: csrf });
     expect(refused.statusCode).toBe(403);
     expect(refused.headers['content-type']).toContain('text/html');
     expect(refused.body).toContain('Confirm your email address first');
@@ -148,31 +147,16 @@ describe.each(databaseTargets)('account lifecycle by email, through SMTP ($name)
     // The reset pages: the request form posts with the pre-login CSRF token and answers a page.
     const resetPage = await browser.request({ url: '/password-reset' });
     const resetCsrf = /name="csrf_token" value="([^"]+)"/.exec(resetPage.body)![1]!;
-    const sent = await browser.request({
-      method: 'POST',
-      url: '/v1/password-reset',
-      payload: new URLSearchParams({ email, csrf_token: resetCsrf }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const sent = await submit(browser, '/v1/password-reset', { email, csrf_token: resetCsrf });
     expect(sent.statusCode).toBe(202);
     expect(sent.body).toContain('Check your mail');
     const token = await mailedToken(email, 2, '/password-reset/complete');
     const completePage = await browser.request({ url: `/password-reset/complete?token=${token}` });
     const completeCsrf = /name="csrf_token" value="([^"]+)"/.exec(completePage.body)![1]!;
-    const weak = await browser.request({
-      method: 'POST',
-      url: '/v1/password-reset/complete',
-      payload: new URLSearchParams({ token, new_password: 'short', csrf_token: completeCsrf }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const weak = await submit(browser, '/v1/password-reset/complete', { token, new_password: 'short', csrf_token: completeCsrf });
     expect(weak.statusCode).toBe(400);
     expect(weak.body).toContain('name="new_password"');
-    const done = await browser.request({
-      method: 'POST',
-      url: '/v1/password-reset/complete',
-      payload: new URLSearchParams({ token, new_password: NEW_PASSWORD, csrf_token: completeCsrf }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
+    const done = await submit(browser, '/v1/password-reset/complete', { token, new_password: NEW_PASSWORD, csrf_token: completeCsrf });
     expect(done.statusCode).toBe(200);
     expect(done.body).toContain('Password changed');
     // The reset proved the mailbox: the account may sign in now.
