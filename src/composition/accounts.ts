@@ -26,13 +26,13 @@ export interface AccountsWiring {
  * composition root that knows which implementation backs each domain port.
  */
 export async function buildAccounts({ config, clock, database, redis, masterKey }: AccountsWiring) {
-  const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
+  const { accounts, audit, hasher } = buildAccountUseCases({ config, clock, database: database.handle });
   const lifetimes = config.session;
   const sessionStore: BrowserSessionStore = redis
     ? new RedisSessionStore(redis, clock, lifetimes)
     : new PrismaSessionStore(await database.prisma(), clock, lifetimes);
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
-  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+  return { accounts, audit, hasher, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
 }
 
 export type AccountsParts = Awaited<ReturnType<typeof buildAccounts>>;
@@ -40,13 +40,15 @@ export type AccountsParts = Awaited<ReturnType<typeof buildAccounts>>;
 /** The account use-cases on their database stores (the service and the `users` command share them). */
 export function buildAccountUseCases({ config, clock, database }: Pick<AccountsWiring, 'config' | 'clock'> & { database: DatabaseHandle }) {
   const audit = new PostgresAuditLog(database);
+  const hasher = new Argon2PasswordHasher(config.passwordHashing, config.passwordHashingConcurrency);
   const accounts = new Accounts({
     users: new PostgresUserStore(database),
-    hasher: new Argon2PasswordHasher(config.passwordHashing, config.passwordHashingConcurrency),
+    hasher,
     clock,
     audit,
     passwordPolicy: { minLength: config.accounts.passwordMinLength },
     lockout: { maxFailures: config.login.maxFailures, lockoutSeconds: config.login.lockoutSeconds },
+    requireVerifiedEmail: config.accountLifecycle.emailVerification === 'required',
   });
-  return { accounts, audit };
+  return { accounts, audit, hasher };
 }

@@ -38,6 +38,23 @@ export interface Config {
   readonly revocationFeed: { readonly public: boolean; readonly lifetimeSeconds: number; readonly maxAgeSeconds: number };
   /** DPoP proofs (RFC 9449): their accepted age, and whether server nonces are required. */
   readonly dpop: { readonly proofLifetimeSeconds: number; readonly nonceRequired: boolean };
+  /** Outgoing mail and its outbox (docs/accounts.md); smtpUrl undefined: the development transport. */
+  readonly mail: {
+    readonly smtpUrl: string | undefined;
+    readonly from: string;
+    readonly serviceName: string;
+    readonly pollSeconds: number;
+    readonly retryLifetimeSeconds: number;
+    readonly retentionSeconds: number;
+  };
+  /** Email verification, password reset and their limits (docs/accounts.md). */
+  readonly accountLifecycle: {
+    readonly emailVerification: 'required' | 'optional' | 'off';
+    readonly verificationTtlSeconds: number;
+    readonly resetTtlSeconds: number;
+    readonly ratePerMinute: number;
+    readonly accountRatePerHour: number;
+  };
 }
 
 export interface TracingConfig {

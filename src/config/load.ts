@@ -92,6 +92,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     revocationFeed: { public: v.REVOCATION_FEED_PUBLIC, lifetimeSeconds: v.REVOCATION_FEED_LIFETIME_SECONDS, maxAgeSeconds: v.REVOCATION_FEED_MAX_AGE_SECONDS },
     dpop: { proofLifetimeSeconds: v.DPOP_PROOF_LIFETIME_SECONDS, nonceRequired: v.DPOP_NONCE_REQUIRED },
+    mail: {
+      smtpUrl: v.SMTP_URL,
+      from: v.MAIL_FROM ?? `no-reply@${new URL(issuer).hostname}`,
+      serviceName: v.SERVICE_NAME ?? new URL(issuer).hostname,
+      pollSeconds: v.MAIL_POLL_SECONDS,
+      retryLifetimeSeconds: v.MAIL_RETRY_LIFETIME_SECONDS,
+      retentionSeconds: v.MAIL_RETENTION_SECONDS,
+    },
+    accountLifecycle: {
+      emailVerification: v.EMAIL_VERIFICATION,
+      verificationTtlSeconds: v.EMAIL_VERIFICATION_TTL_SECONDS,
+      resetTtlSeconds: v.PASSWORD_RESET_TTL_SECONDS,
+      ratePerMinute: v.RATE_LIMIT_EMAIL_PER_MINUTE,
+      accountRatePerHour: v.RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR,
+    },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');

@@ -110,6 +110,31 @@ export const envSchema = {
     DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
     /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */
     DPOP_NONCE_REQUIRED: { type: 'boolean', default: false },
+    /**
+     * Outgoing mail (docs/accounts.md). smtp:// upgrades with STARTTLS when the server offers it, smtps:// is
+     * implicit TLS; credentials go in the URL, so it is a secret. Unset: the development transport (log and
+     * DATA_DIR/mail/), never for production.
+     */
+    SMTP_URL: { type: 'string', pattern: '^smtps?://[^\\s]+$' },
+    /** The From address; default no-reply@<issuer host>. */
+    MAIL_FROM: { type: 'string', minLength: 3, maxLength: 320 },
+    /** Signs every email and names the service in subjects; default the issuer's host name. */
+    SERVICE_NAME: { type: 'string', minLength: 1, maxLength: 100 },
+    /** Seconds between outbox polls: the fallback for messages another replica queued or whose retry fell due. */
+    MAIL_POLL_SECONDS: { type: 'integer', minimum: 1, maximum: 300, default: 5 },
+    /** How long a message is retried (exponential backoff from 5 s, at most 10 min apart) before it is given up. */
+    MAIL_RETRY_LIFETIME_SECONDS: { type: 'integer', minimum: 60, maximum: 604800, default: 86400 },
+    /** How long sent and given-up messages are kept, without their bodies (recipient, kind, times, last error). */
+    MAIL_RETENTION_SECONDS: { type: 'integer', minimum: 0, maximum: 31536000, default: 604800 },
+    /** required: login waits for the emailed link, sign-up answers 202 either way; optional: the link is sent, login works without it; off: no mail. */
+    EMAIL_VERIFICATION: { type: 'string', enum: ['required', 'optional', 'off'], default: 'optional' },
+    EMAIL_VERIFICATION_TTL_SECONDS: { type: 'integer', minimum: 600, maximum: 604800, default: 86400 },
+    /** A reset link's life: short, since whoever reads the mailbox can take over the account with it. */
+    PASSWORD_RESET_TTL_SECONDS: { type: 'integer', minimum: 300, maximum: 86400, default: 1800 },
+    /** Password-reset and verification requests (and their completions) per client IP, per minute. */
+    RATE_LIMIT_EMAIL_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    /** Reset and verification emails per account (or address asked for), per hour: bounds mail bombing. */
+    RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
   },
   additionalProperties: true,
 } as const;

@@ -40,6 +40,9 @@ export const errorCatalog = {
   login_required: { status: 401, title: 'Login required' },
   consent_required: { status: 403, title: 'Consent required' },
   request_not_supported: { status: 400, title: 'Request object not supported' },
+  // Account lifecycle (docs/accounts.md): a spent, expired or forged emailed link; a login before the address is proven.
+  invalid_link: { status: 400, title: 'Invalid or expired link' },
+  email_not_verified: { status: 403, title: 'Email address not verified' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

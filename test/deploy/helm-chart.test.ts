@@ -148,6 +148,8 @@ describe('values.schema.json', () => {
     const on = withValues((v) => {
       (v.config as Values).issuer = 'https://id.example.com';
       (v.secrets as Values).redis = { name: 'identity-service-redis', key: 'REDIS_URL' };
+      (v.secrets as Values).smtp = { name: 'identity-service-smtp', key: 'SMTP_URL' };
+      (v.config as Values).emailVerification = 'required';
       for (const key of ['autoscaling', 'networkPolicy', 'serviceMonitor']) (v[key] as Values).enabled = true;
       (v.image as Values).digest = 'sha256:' + 'a'.repeat(64);
       v.maxSurge = '25%';

@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit.js';
 import type { Clock } from '../clock.js';
 import { AppError } from '../errors.js';
-import { normalizeEmail, parseEmail } from './email.js';
+import { parseEmail } from './email.js';
+import { newUserRecord } from './new-user.js';
 import { lockedUntil, type LockoutPolicy } from './lockout.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkNewPassword, isPasswordTooLong, normalizePassword, type PasswordPolicy } from './password-policy.js';
@@ -17,6 +18,8 @@ export interface AccountDeps {
   readonly audit: AuditLog;
   readonly passwordPolicy: PasswordPolicy;
   readonly lockout: LockoutPolicy;
+  /** EMAIL_VERIFICATION=required: a correct password of an unverified account is refused with `email_not_verified`. */
+  readonly requireVerifiedEmail?: boolean;
 }
 
 /** Where a login attempt comes from, for the audit trail. */
@@ -28,6 +31,9 @@ export interface AttemptContext {
 // One answer for every failed login: unknown email, wrong password, locked or
 // disabled account. Status, body and (through the dummy hash) time are the same.
 const invalidCredentials = () => new AppError('invalid_credentials', 'The email or password is incorrect.');
+
+// No account has this id: an unknown email runs the lockout's statements against it, so both failures cost the same round trips.
+const NO_USER = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Account use-cases: sign-up, the one credential check every login shares,
@@ -59,18 +65,12 @@ export class Accounts {
    * generic conflict that says no more than a registration form must.
    */
   async register(input: { email: string; password: string; roles?: readonly Role[] }, context: AttemptContext = {}): Promise<UserView> {
-    const email = normalizeEmail(input.email);
-    checkNewPassword(input.password, this.deps.passwordPolicy, [email.normalized, email.normalized.split('@')[0] ?? '']);
-    const passwordHash = await this.deps.hasher.hash(normalizePassword(input.password));
-    const now = this.deps.clock.now();
-    const roles: Role[] = [...new Set<Role>(['user', ...(input.roles ?? [])])];
-    const id = randomUUID();
-    const created = await this.deps.users.create({ id, email: email.display, emailNormalized: email.normalized, passwordHash, roles, createdAt: now });
-    if (!created) {
+    const user = await newUserRecord(input, this.deps);
+    if (!(await this.deps.users.create(user))) {
       throw new AppError('conflict', 'This email address cannot be used to register. If it is yours, sign in instead.');
     }
-    await this.deps.audit.record({ type: 'user_created', userId: id, ip: context.ip ?? null, detail: { roles: roles.join(' ') }, at: now });
-    return { id, email: email.display, roles };
+    await this.deps.audit.record({ type: 'user_created', userId: user.id, ip: context.ip ?? null, detail: { roles: user.roles.join(' ') }, at: user.createdAt });
+    return { id: user.id, email: user.email, roles: user.roles };
   }
 
   /**
@@ -83,14 +83,22 @@ export class Accounts {
     const email = parseEmail(emailInput);
     const user = email ? await this.deps.users.findByEmail(email.normalized) : undefined;
     if (!user) {
+      const { users, clock, lockout } = this.deps;
+      await users.reserveAttempt(NO_USER, clock.now(), lockout.maxFailures);
       await this.deps.hasher.verify(await this.dummyHash(), normalizePassword(password));
       await this.audit('login_failed', null, context, { reason: 'unknown_user' });
+      await users.lockIfExhausted(NO_USER, lockout.maxFailures, clock.now(), clock.now());
       throw invalidCredentials();
     }
     await this.verifyFor(user, password, context);
     if (user.disabledAt) {
       await this.audit('login_failed', user.id, context, { reason: 'disabled' });
       throw invalidCredentials();
+    }
+    // Only after the password proved the caller knows it, so this says nothing to anyone else.
+    if (this.deps.requireVerifiedEmail && !user.emailVerifiedAt) {
+      await this.audit('login_failed', user.id, context, { reason: 'email_not_verified' });
+      throw new AppError('email_not_verified', 'Confirm your email address first: open the link we sent you. To get a new link, sign up again with the same address or reset your password.');
     }
     await this.audit('login_succeeded', user.id, context);
     return viewOf(user);
@@ -136,10 +144,10 @@ export class Accounts {
 
   /**
    * Changes the password after checking the current one (under the same
-   * lockout, so a stolen session cannot guess it). Revoking other logins is
-   * the caller's next step.
+   * lockout, so a stolen session cannot guess it). Revoking logins is the
+   * caller's next step.
    */
-  async changePassword(userId: string, currentPassword: string, newPassword: string, context: AttemptContext = {}): Promise<void> {
+  async changePassword(userId: string, currentPassword: string, newPassword: string, context: AttemptContext = {}): Promise<UserView> {
     const user = await this.activeUser(userId);
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.');
     checkNewPassword(newPassword, this.deps.passwordPolicy, [user.emailNormalized, user.emailNormalized.split('@')[0] ?? '']);
@@ -155,6 +163,7 @@ export class Accounts {
     const now = this.deps.clock.now();
     await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(normalizePassword(newPassword)), now, true);
     await this.audit('password_changed', user.id, context);
+    return viewOf(user);
   }
 
   /** Disables an account; revoking its logins is the caller's next step. Throws not_found for an unknown id. */

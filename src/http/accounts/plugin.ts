@@ -6,6 +6,7 @@ import { Devices } from '../../domain/sessions/devices.js';
 import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
+import type { AccountLifecycle } from '../../domain/users/account-lifecycle.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
@@ -17,6 +18,7 @@ import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
 import { loginRateLimit, signupRateLimit } from './rate-limits.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
 import { accountRoutes } from './routes.js';
 
 export interface AccountsPluginOptions {
@@ -30,6 +32,8 @@ export interface AccountsPluginOptions {
   tokens: TokenServices;
   keys: KeyService;
   dpop: DpopProofs;
+  /** Email verification, password reset and their mail (docs/accounts.md). */
+  lifecycle: AccountLifecycle;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
 }
@@ -55,11 +59,14 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
-  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer });
+  await app.register(accountRoutes, { accounts, lifecycle: options.lifecycle, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer });
   await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
-  await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
-  await app.register(accountPageRoutes, { accounts, devices, sessions, audit, clock, consents: options.oidc.consents });
+  const selfService = { accounts, devices, sessions, audit, clock, lifecycle: options.lifecycle, clients: options.clients, tokens: options.tokens };
+  await app.register(meRoutes, { ...selfService, issuer: config.issuer });
+  await app.register(accountPageRoutes, { ...selfService, consents: options.oidc.consents });
+  const { ratePerMinute, accountRatePerHour } = config.accountLifecycle;
+  await app.register(lifecycleRoutes, { lifecycle: options.lifecycle, devices, sessions, rates: { perIp: ratePerMinute, perAccountPerHour: accountRatePerHour } });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
 }

@@ -54,3 +54,23 @@ export function signupRateLimit(app: FastifyInstance, perIp: number): RateLimit 
   const limit = app.createRateLimit({ max: perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `signup-ip:${normalizeIP(request.ip)}` });
   return (request: FastifyRequest) => enforce(request, [limit]);
 }
+
+export interface EmailRateSettings {
+  /** Per client IP, per minute. */
+  readonly perIp: number;
+  /** Per account or address, per hour: each request may send a mail, so this bounds mail bombing. */
+  readonly perAccountPerHour: number;
+}
+
+/**
+ * The routes that send mail or spend a mailed link (password reset, email
+ * verification): per IP, and per account (`accountOf`: the address asked
+ * for, or the signed-in user), counted whether or not the account exists.
+ */
+export function emailRateLimit(app: FastifyInstance, name: string, settings: EmailRateSettings, accountOf?: (request: FastifyRequest) => string): RateLimit {
+  const limiters = [app.createRateLimit({ max: settings.perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `${name}-ip:${normalizeIP(request.ip)}` })];
+  if (accountOf) {
+    limiters.push(app.createRateLimit({ max: settings.perAccountPerHour, timeWindow: 60 * WINDOW_MS, keyGenerator: (request) => `${name}-account:${accountKey(accountOf(request))}` }));
+  }
+  return (request: FastifyRequest) => enforce(request, limiters);
+}

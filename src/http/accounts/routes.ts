@@ -6,12 +6,15 @@ import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import { sendDpopNonce, tokenRequestKey } from '../dpop.js';
 import type { Accounts } from '../../domain/users/accounts.js';
+import type { AccountLifecycle } from '../../domain/users/account-lifecycle.js';
 import { tokenResponseSchema } from '../oauth/schemas.js';
 import type { RateLimit } from './rate-limits.js';
 import { emailSchema, passwordSchema } from './schemas.js';
 
 export interface AccountRoutesOptions {
   accounts: Accounts;
+  /** Sign-up, with the verification mail EMAIL_VERIFICATION asks for. */
+  lifecycle: AccountLifecycle;
   clients: ClientRegistry;
   tokens: TokenServices;
   signupEnabled: boolean;
@@ -21,6 +24,8 @@ export interface AccountRoutesOptions {
   dpop: DpopProofs;
   issuer: string;
 }
+
+const createdUser = { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string' }, email: { type: 'string' } } } as const;
 
 /** Self sign-up and the first-party app's password login. */
 export async function accountRoutes(app: FastifyInstance, options: AccountRoutesOptions) {
@@ -38,12 +43,14 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
       },
       schema: {
         body: { type: 'object', required: ['email', 'password'], additionalProperties: false, properties: { email: emailSchema, password: passwordSchema } },
-        response: { 201: { type: 'object', required: ['id', 'email'], properties: { id: { type: 'string' }, email: { type: 'string' } } } },
+        response: { 201: createdUser, 202: createdUser },
       },
     },
     async (request, reply) => {
       // Only these two fields: whatever else a body carries (roles…) never reaches the account.
-      const user = await accounts.register({ email: request.body.email, password: request.body.password }, { ip: request.ip });
+      const user = await options.lifecycle.signUp({ email: request.body.email, password: request.body.password }, { ip: request.ip });
+      // 202 (verification required) says nothing more: the same body whether or not the email was taken.
+      if (user.status === 202) return reply.code(202).send({ id: user.id, email: user.email });
       return reply.code(201).header('location', '/v1/me').send({ id: user.id, email: user.email });
     },
   );

@@ -114,7 +114,7 @@ export const authPlugin = fp(
       // In memory and pushed by every replica (domain/revocations/): a revoked login stops here at once, for free.
       if (tokens.isRevoked(claims)) throw invalid('The login this token belongs to has ended.');
       const roles = knownRoles(claims.roles);
-      return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, scope: claims.scope, method: 'bearer' };
+      return { userId: claims.sub, email: typeof claims.email === 'string' ? claims.email : null, roles, sid: claims.sid, clientId: claims.client_id, scope: claims.scope, method: 'bearer', ...(claims.cnf ? { dpopJkt: claims.cnf.jkt } : {}) };
     };
 
     app.decorateRequest('principal', null);

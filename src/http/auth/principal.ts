@@ -16,6 +16,8 @@ export interface Principal {
   /** A Bearer token's scope; null for a browser session. */
   readonly scope: string | null;
   readonly method: 'session' | 'bearer';
+  /** The key a DPoP-bound token is bound to (its cnf.jkt), so a fresh login can be bound to it too. */
+  readonly dpopJkt?: string;
 }
 
 declare module 'fastify' {

@@ -6,16 +6,12 @@ import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
 import { passwordSchema, revokedSchema, userSchema } from '../accounts/schemas.js';
 import { activeUserOf, principalOf } from '../auth/plugin.js';
-import { currentLogin } from '../auth/principal.js';
+import { currentLogin, type Principal } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
-import { SelfService } from './self-service.js';
+import { tokenResponseSchema } from '../oauth/schemas.js';
+import { SelfService, type SelfServiceDeps } from './self-service.js';
 
-export interface MeRoutesOptions {
-  accounts: Accounts;
-  devices: Devices;
-  sessions: BrowserSessions;
-  audit: AuditLog;
-  clock: Clock;
+export interface MeRoutesOptions extends SelfServiceDeps {
   /** The realm of the Bearer challenge (RFC 6750 §3). */
   issuer: string;
 }
@@ -101,11 +97,14 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
           additionalProperties: false,
           properties: { current_password: passwordSchema, new_password: passwordSchema },
         },
+        // A cookie caller gets the new session's CSRF token (its cookie is set too); a bearer caller a new token response.
+        response: { 200: { type: 'object', properties: { csrf_token: { type: 'string' }, tokens: tokenResponseSchema } } },
       },
     },
     async (request, reply) => {
-      await self.changePassword(request, { currentPassword: request.body.current_password, newPassword: request.body.new_password });
-      return reply.code(204).send();
+      const changed = await self.changePassword(request, { currentPassword: request.body.current_password, newPassword: request.body.new_password });
+      reply.header('cache-control', 'no-store');
+      return changed.tokens ? { tokens: changed.tokens } : { csrf_token: changed.session?.csrfToken };
     },
   );
 }

@@ -1,11 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
+import type { ClientRegistry } from '../../domain/clients/client.js';
+import { AppError } from '../../domain/errors.js';
 import type { BrowserSession } from '../../domain/sessions/browser-session.js';
 import type { Device, Devices, RevokedCounts } from '../../domain/sessions/devices.js';
+import type { TokenResponse } from '../../domain/tokens/token-response.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { AccountLifecycle } from '../../domain/users/account-lifecycle.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import { principalOf } from '../auth/plugin.js';
-import { currentLogin } from '../auth/principal.js';
+import { currentLogin, type Principal } from '../auth/principal.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 
 export interface SelfServiceDeps {
@@ -14,12 +19,15 @@ export interface SelfServiceDeps {
   sessions: BrowserSessions;
   audit: AuditLog;
   clock: Clock;
+  /** The "your password was changed" notice. */
+  lifecycle: AccountLifecycle;
+  /** A bearer caller's fresh login after a password change. */
+  clients: ClientRegistry;
+  tokens: Pick<TokenServices, 'startLogin'>;
 }
 
-/** What a password change leaves the caller with: the browser session it continues under (cookie callers). */
-export interface PasswordChanged {
-  readonly session: BrowserSession | undefined;
-}
+/** The fresh login a password change leaves the caller with: a new browser session (cookie callers) or a new token response (bearer callers). */
+export type PasswordChanged = { readonly session: BrowserSession; readonly tokens?: undefined } | { readonly session?: undefined; readonly tokens: TokenResponse };
 
 /** What ending one device did: its kind, and whether it was the login the request came with (now signed out). */
 export interface DeviceEnded {
@@ -38,11 +46,31 @@ export class SelfService {
 
   async changePassword(request: FastifyRequest, input: { currentPassword: string; newPassword: string }): Promise<PasswordChanged> {
     const principal = principalOf(request);
-    await this.deps.accounts.changePassword(principal.userId, input.currentPassword, input.newPassword, { ip: request.ip, clientId: principal.clientId });
-    // Everyone else holding the old password's logins is out; this login stays.
-    await this.deps.devices.revokeAll(principal.userId, 'password_changed', currentLogin(principal));
-    // A privilege change: the session continues under a new id (and CSRF token), the old id is dead.
-    return { session: principal.method === 'session' ? await this.deps.sessions.renew(request) : undefined };
+    // Looked up first: a bearer caller whose client is gone would otherwise lose every login and get none back.
+    const renewal = principal.method === 'bearer' ? this.bearerRenewal(principal) : undefined;
+    const user = await this.deps.accounts.changePassword(principal.userId, input.currentPassword, input.newPassword, { ip: request.ip, clientId: principal.clientId });
+    // Every login made with the old password ends, this one included (a thief who changed it from a stolen
+    // session keeps nothing the old password opened); the caller continues on a fresh login made now.
+    await this.deps.devices.revokeAll(principal.userId, 'password_changed');
+    await this.deps.lifecycle.passwordChanged(user);
+    if (!renewal) return { session: await this.deps.sessions.signIn(request, user.id) };
+    const tokens = await this.deps.tokens.startLogin({
+      userId: user.id,
+      email: user.email,
+      roles: user.roles,
+      ...renewal,
+      ip: request.ip,
+      ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
+      ...(principal.dpopJkt ? { dpopJkt: principal.dpopJkt } : {}),
+    });
+    return { tokens };
+  }
+
+  /** What a bearer caller's fresh login is made for: the same client and scope. */
+  private bearerRenewal(principal: Principal) {
+    const client = principal.clientId ? this.deps.clients.find(principal.clientId) : undefined;
+    if (!client || principal.scope === null) throw new AppError('unauthenticated', 'The client of this access token is no longer registered; sign in again.');
+    return { client, scope: principal.scope };
   }
 
   /** Undefined when the user has no such device. */

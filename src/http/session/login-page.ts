@@ -28,6 +28,12 @@ export const LOGIN_PAGE_CSP = {
   },
 } as const;
 
+/**
+ * The headers of every page of the service's own UI: that CSP, and `same-origin` rather than helmet's
+ * `no-referrer` (under no-referrer browsers send `Origin: null` on a form post, which the cross-site check refuses).
+ */
+export const PAGE_SECURITY_HEADERS = { contentSecurityPolicy: LOGIN_PAGE_CSP, referrerPolicy: { policy: 'same-origin' as const } };
+
 /** A page of the service's own UI: the one stylesheet, no script. */
 export function page(title: string, body: string, head = ''): string {
   return `<!doctype html>
@@ -68,7 +74,8 @@ ${view.returnTo ? `<input type="hidden" name="return_to" value="${escape(view.re
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">Sign in</button>
-</form>`,
+</form>
+<p><a href="/password-reset">Forgot password?</a></p>`,
   );
 }
 

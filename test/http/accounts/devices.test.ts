@@ -3,6 +3,8 @@ import { databaseTargets } from '../../support/databases.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { appLogin, Browser, PASSWORD, signUp } from '../../support/accounts.js';
 import { introspect, postForm } from '../../support/oauth.js';
+import { dpopKey, dpopProof } from '../../support/dpop.js';
+import { decodeJwt } from 'jose';
 
 const NEW_PASSWORD = 'a brand new passphrase 2030';
 
@@ -112,7 +114,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
     expect(await auditTypes(id)).toContain('logout_all');
   });
 
-  it('changes the password: other sessions and every refresh family die, the current session lives on under a new id', async () => {
+  it('changes the password: every session and refresh family dies, the caller continues on a fresh session', async () => {
     const { id, email } = await signUp(t.app);
     const laptop = new Browser(t.app);
     const phone = new Browser(t.app);
@@ -127,13 +129,15 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
       headers: { 'x-csrf-token': csrf_token },
       payload: { current_password: PASSWORD, new_password: NEW_PASSWORD },
     });
-    expect(response.statusCode).toBe(204);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ csrf_token: expect.any(String) });
+    expect(response.json().csrf_token).not.toBe(csrf_token);
 
     const after = laptop.cookies.get('sid')!;
     expect(after).not.toBe(before);
     const session = await laptop.request({ url: '/v1/session' });
     expect(session.statusCode).toBe(200);
-    expect(session.json().csrf_token).not.toBe(csrf_token);
+    expect(session.json().csrf_token).toBe(response.json().csrf_token);
     expect((await t.app.inject({ url: '/v1/me', headers: { cookie: `sid=${before}` } })).statusCode).toBe(401);
     expect((await phone.request({ url: '/v1/me' })).statusCode).toBe(401);
     expect((await refresh(app.refresh_token)).statusCode).toBe(400);
@@ -147,7 +151,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
     expect(await auditTypes(id)).toContain('password_changed');
   });
 
-  it('keeps the app login that changes the password through a Bearer token', async () => {
+  it('ends the app login that changes the password through a Bearer token too, and answers a fresh one', async () => {
     const { email } = await signUp(t.app);
     const other = await appLogin(t.app, email);
     const current = await appLogin(t.app, email);
@@ -157,9 +161,39 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
       headers: bearer(current.access_token),
       payload: { current_password: PASSWORD, new_password: NEW_PASSWORD },
     });
-    expect(response.statusCode).toBe(204);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    const { tokens } = response.json() as { tokens: { access_token: string; refresh_token: string; scope: string; token_type: string } };
+    expect(tokens).toMatchObject({ token_type: 'Bearer', scope: current.scope });
     expect((await refresh(other.refresh_token)).statusCode).toBe(400);
-    expect((await refresh(current.refresh_token)).statusCode).toBe(200);
+    // The caller's own family, taken before the change, is refused; its access token is dead at once.
+    expect((await refresh(current.refresh_token)).statusCode).toBe(400);
+    expect((await t.app.inject({ url: '/v1/me', headers: bearer(current.access_token) })).statusCode).toBe(401);
+    expect((await refresh(tokens.refresh_token)).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/v1/me', headers: bearer(tokens.access_token) })).statusCode).toBe(200);
+  });
+
+  it('binds the fresh login of a DPoP caller to the same key', async () => {
+    const { email } = await signUp(t.app);
+    const key = await dpopKey();
+    const login = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { dpop: await key.proof({ htm: 'POST', htu: `${t.config.issuer}/v1/auth/login` }) },
+      payload: { email, password: PASSWORD, client_id: 'mobile' },
+    });
+    const { access_token } = login.json() as { access_token: string };
+    const url = `${t.config.issuer}/v1/me/password`;
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { authorization: `DPoP ${access_token}`, dpop: await dpopProof(key, access_token, 'POST', url) },
+      payload: { current_password: PASSWORD, new_password: NEW_PASSWORD },
+    });
+    expect(response.statusCode).toBe(200);
+    const { tokens } = response.json() as { tokens: { access_token: string; token_type: string } };
+    expect(tokens.token_type).toBe('DPoP');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
   });
 
   it('refuses a wrong current password and a weak new one, changing nothing', async () => {
