@@ -123,7 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dpop = buildDpop({ config, clock, redis, masterKey });
   app.decorate('tokens', tokens.services);
 
-  const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
+  const accounts = await buildAccounts({ config, clock, database, redis, masterKey, revokeTokenFamilies: tokens.services.revokeUserLogins });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };

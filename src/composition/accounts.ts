@@ -12,6 +12,8 @@ import { PrismaSessionStore } from '../store/prisma-session-store.js';
 import type { OpenDatabase } from '../store/open-database.js';
 import { RedisSessionStore } from '../store/redis-session-store.js';
 import { PostgresUserStore } from '../store/user-store.js';
+import { PostgresAuditTrail, PostgresUserDirectory } from '../store/user-directory.js';
+import { UserAdministration, type AdministrationDeps } from '../domain/users/administration.js';
 
 export interface AccountsWiring {
   config: Config;
@@ -19,20 +21,41 @@ export interface AccountsWiring {
   database: OpenDatabase;
   redis: Redis | undefined;
   masterKey: Buffer;
+  /** TokenServices.revokeUserLogins: revocations this replica knows at once. */
+  revokeTokenFamilies: AdministrationDeps['revokeTokenFamilies'];
 }
 
 /**
  * Builds the accounts and sessions side from its stores: the part of the
  * composition root that knows which implementation backs each domain port.
  */
-export async function buildAccounts({ config, clock, database, redis, masterKey }: AccountsWiring) {
+export async function buildAccounts({ config, clock, database, redis, masterKey, revokeTokenFamilies }: AccountsWiring) {
   const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
-  const lifetimes = config.session;
-  const sessionStore: BrowserSessionStore = redis
-    ? new RedisSessionStore(redis, clock, lifetimes)
-    : new PrismaSessionStore(await database.prisma(), clock, lifetimes);
+  const lifetimes = sessionLifetimes(config);
+  const sessionStore = await buildSessionStore({ config, clock, database, redis });
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
-  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+  const administration = buildAdministration({ clock, database: database.handle, accounts, audit, sessionStore, revokeTokenFamilies });
+  return { accounts, audit, sessions, sessionStore, administration, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+}
+
+const sessionLifetimes = (config: Config) => ({ ...config.session, adminAbsoluteSeconds: config.admin.sessionAbsoluteSeconds });
+
+/** Redis when there is one (shared by replicas), else the database. */
+export async function buildSessionStore({ config, clock, database, redis }: Pick<AccountsWiring, 'config' | 'clock' | 'database' | 'redis'>): Promise<BrowserSessionStore> {
+  const lifetimes = sessionLifetimes(config);
+  return redis ? new RedisSessionStore(redis, clock, lifetimes) : new PrismaSessionStore(await database.prisma(), clock, lifetimes);
+}
+
+/** The administration use-cases on their stores (the admin API and `npm run users` share them). */
+export function buildAdministration(parts: Pick<AdministrationDeps, 'accounts' | 'audit' | 'clock' | 'revokeTokenFamilies'> & { database: DatabaseHandle; sessionStore: BrowserSessionStore }) {
+  const { database, sessionStore, ...rest } = parts;
+  return new UserAdministration({
+    ...rest,
+    users: new PostgresUserStore(database),
+    directory: new PostgresUserDirectory(database),
+    trail: new PostgresAuditTrail(database),
+    sessions: sessionStore,
+  });
 }
 
 export type AccountsParts = Awaited<ReturnType<typeof buildAccounts>>;

@@ -38,6 +38,8 @@ export interface Config {
   readonly revocationFeed: { readonly public: boolean; readonly lifetimeSeconds: number; readonly maxAgeSeconds: number };
   /** DPoP proofs (RFC 9449): their accepted age, and whether server nonces are required. */
   readonly dpop: { readonly proofLifetimeSeconds: number; readonly nonceRequired: boolean };
+  /** Admin browser sessions' lifetime and the re-authentication window of sensitive admin actions (docs/admin.md). */
+  readonly admin: { readonly sessionAbsoluteSeconds: number; readonly reauthSeconds: number };
 }
 
 export interface TracingConfig {

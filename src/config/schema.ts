@@ -110,6 +110,10 @@ export const envSchema = {
     DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
     /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */
     DPOP_NONCE_REQUIRED: { type: 'boolean', default: false },
+    /** An admin's browser session ends at most this long after sign-in, whatever SESSION_ABSOLUTE_SECONDS says (docs/admin.md). */
+    ADMIN_SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, maximum: 2592000, default: 28800 },
+    /** Sensitive admin actions need a password check (or, with a token, a login) at most this old. */
+    ADMIN_REAUTH_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
   },
   additionalProperties: true,
 } as const;

@@ -10,7 +10,12 @@ export type AuditEventType =
   | 'session_revoked'
   | 'user_revoked'
   | 'user_disabled'
-  | 'refresh_token_reuse_detected';
+  | 'refresh_token_reuse_detected'
+  // Administration (domain/users/administration.ts): `detail.by` names the acting admin, or `cli`.
+  | 'user_enabled'
+  | 'role_granted'
+  | 'role_removed'
+  | 'reauthenticated';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

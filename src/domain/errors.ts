@@ -40,6 +40,8 @@ export const errorCatalog = {
   login_required: { status: 401, title: 'Login required' },
   consent_required: { status: 403, title: 'Consent required' },
   request_not_supported: { status: 400, title: 'Request object not supported' },
+  // Administration (docs/admin.md): a sensitive action needs a recent password check (POST /v1/session/reauth) or a fresh login.
+  reauthentication_required: { status: 403, title: 'Re-authentication required' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -6,6 +6,8 @@ import type { BrowserSession as SessionRow, PrismaClient } from './prisma/genera
 /** What the JSON `data` column holds: the session's server-side secrets. */
 interface SessionData {
   csrfToken: string;
+  /** Epoch milliseconds (BrowserSession.reauthenticatedAt). */
+  reauthenticatedAt?: number;
 }
 
 const toSession = (row: SessionRow): BrowserSession => ({
@@ -17,7 +19,10 @@ const toSession = (row: SessionRow): BrowserSession => ({
   expiresAt: row.expiresAt,
   userAgent: row.userAgent,
   ip: row.ip,
+  ...reauthenticationOf(row.data as unknown as SessionData),
 });
+
+const reauthenticationOf = (data: SessionData) => (data.reauthenticatedAt !== undefined ? { reauthenticatedAt: new Date(data.reauthenticatedAt) } : {});
 
 /**
  * Browser sessions in the database (the default store). The primary key is
@@ -48,7 +53,10 @@ export class PrismaSessionStore implements BrowserSessionStore {
         idHash,
         publicId: session.publicId,
         userId: session.userId,
-        data: { csrfToken: session.csrfToken } satisfies SessionData,
+        data: {
+          csrfToken: session.csrfToken,
+          ...(session.reauthenticatedAt ? { reauthenticatedAt: session.reauthenticatedAt.getTime() } : {}),
+        } satisfies SessionData,
         userAgent: session.userAgent,
         ip: session.ip,
         createdAt: session.createdAt,

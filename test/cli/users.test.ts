@@ -61,7 +61,7 @@ describe('npm run users -- create', { timeout: 90_000 }, () => {
       expect(session.user.roles).toEqual(['user', 'admin']);
       const response = await browser.request({
         method: 'POST',
-        url: `/v1/admin/users/${session.user.id}/revoke`,
+        url: `/v1/admin/users/${session.user.id}/logout`,
         headers: { 'x-csrf-token': session.csrf_token },
       });
       expect(response.statusCode).toBe(200);

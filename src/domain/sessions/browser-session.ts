@@ -17,27 +17,32 @@ export interface BrowserSession {
   readonly expiresAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** The last password re-entry (POST /v1/session/reauth) that sensitive admin actions ask for; absent until one. */
+  readonly reauthenticatedAt?: Date;
 }
 
 /** The JSON-safe form of a session (instants as epoch milliseconds), as Redis and the session cookie's state carry it. */
-export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt'> & {
+export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'reauthenticatedAt'> & {
   readonly createdAt: number;
   readonly lastSeenAt: number;
   readonly expiresAt: number;
+  readonly reauthenticatedAt?: number;
 };
 
-export const toSessionRecord = (session: BrowserSession): SessionRecord => ({
+export const toSessionRecord = ({ reauthenticatedAt, ...session }: BrowserSession): SessionRecord => ({
   ...session,
   createdAt: session.createdAt.getTime(),
   lastSeenAt: session.lastSeenAt.getTime(),
   expiresAt: session.expiresAt.getTime(),
+  ...(reauthenticatedAt ? { reauthenticatedAt: reauthenticatedAt.getTime() } : {}),
 });
 
-export const fromSessionRecord = (record: SessionRecord): BrowserSession => ({
+export const fromSessionRecord = ({ reauthenticatedAt, ...record }: SessionRecord): BrowserSession => ({
   ...record,
   createdAt: new Date(record.createdAt),
   lastSeenAt: new Date(record.lastSeenAt),
   expiresAt: new Date(record.expiresAt),
+  ...(reauthenticatedAt !== undefined ? { reauthenticatedAt: new Date(reauthenticatedAt) } : {}),
 });
 
 export interface SessionLifetimes {
@@ -45,20 +50,25 @@ export interface SessionLifetimes {
   readonly idleSeconds: number;
   /** From login, whatever the use. */
   readonly absoluteSeconds: number;
+  /** The shorter absolute lifetime of a session signed in with the admin role (ADMIN_SESSION_ABSOLUTE_SECONDS). */
+  readonly adminAbsoluteSeconds?: number;
 }
 
 export function openSession(
-  input: { userId: string | null; userAgent?: string | null; ip?: string | null },
+  input: { userId: string | null; userAgent?: string | null; ip?: string | null; roles?: readonly string[] },
   now: Date,
   lifetimes: SessionLifetimes,
 ): BrowserSession {
+  // OWASP session management: a privileged session gets a shorter absolute lifetime, limiting what a stolen cookie is worth.
+  const absoluteSeconds =
+    input.roles?.includes('admin') && lifetimes.adminAbsoluteSeconds !== undefined ? Math.min(lifetimes.absoluteSeconds, lifetimes.adminAbsoluteSeconds) : lifetimes.absoluteSeconds;
   return {
     publicId: randomUUID(),
     userId: input.userId,
     csrfToken: randomBytes(32).toString('base64url'),
     createdAt: now,
     lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + lifetimes.absoluteSeconds * 1000),
+    expiresAt: new Date(now.getTime() + absoluteSeconds * 1000),
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     ip: input.ip ?? null,
   };

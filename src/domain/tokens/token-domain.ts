@@ -79,7 +79,7 @@ export function createTokenDomain(deps: TokenDomainDeps) {
     async listUserLogins(userId) {
       const now = clock.now();
       const families = await store.listLiveFamilies(userId, now, idleCutoff(now, lifetimes));
-      return families.map(({ id, clientId, createdAt, lastUsedAt, userAgent, ip }) => ({ id, clientId, createdAt, lastUsedAt, userAgent, ip }));
+      return families.map(({ id, clientId, createdAt, lastUsedAt, userAgent, ip, authTime }) => ({ id, clientId, createdAt, lastUsedAt, userAgent, ip, authTime }));
     },
     async revokeBrowserSessionLogins(browserSessionId, reason) {
       let revoked = 0;

@@ -40,6 +40,8 @@ export interface LoginFamilySummary {
   readonly lastUsedAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** When the user authenticated for this login (a browser sign-in before an authorization code); null: at `createdAt`. */
+  readonly authTime: Date | null;
 }
 
 export type RevocationReason =
@@ -52,7 +54,8 @@ export type RevocationReason =
   | 'token_revoked'
   | 'refresh_token_reuse'
   | 'authorization_code_reuse'
-  | 'consent_revoked';
+  | 'consent_revoked'
+  | 'roles_changed';
 
 /**
  * What the accounts and session code may ask of the token machinery: start a

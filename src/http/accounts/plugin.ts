@@ -6,6 +6,7 @@ import { Devices } from '../../domain/sessions/devices.js';
 import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
+import type { UserAdministration } from '../../domain/users/administration.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
@@ -14,6 +15,7 @@ import { authorizationPlugin, type AuthorizationPluginOptions } from '../authori
 import { meRoutes } from '../me/routes.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
+import { reauthRoute } from '../session/reauth-route.js';
 import { sessionRoutes } from '../session/routes.js';
 import { loginRateLimit, signupRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes.js';
@@ -29,6 +31,7 @@ export interface AccountsPluginOptions {
   tokens: TokenServices;
   keys: KeyService;
   dpop: DpopProofs;
+  administration: UserAdministration;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
 }
@@ -58,6 +61,7 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
-  await app.register(adminRoutes, { accounts, devices, audit, clock });
+  await app.register(reauthRoute, { accounts, sessions, clock, tokens: options.tokens, windowSeconds: config.admin.reauthSeconds });
+  await app.register(adminRoutes, { administration: options.administration, devices, sessions, tokens: options.tokens, clock, reauthSeconds: config.admin.reauthSeconds });
   await app.register(keyAdminRoutes, { keys: options.keys });
 }

@@ -125,7 +125,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     async (request, reply) => {
       const user = await accounts.checkCredentials(request.body.email, request.body.password, { ip: request.ip });
       const previous = sessions.current(request);
-      const session = await sessions.signIn(request, user.id);
+      const session = await sessions.signIn(request, user.id, user.roles);
       // Signing in again (prompt=login, max_age) continues this browser's login: what it authorized now ends with the new session.
       if (previous?.userId === user.id) await options.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
       reply.header('cache-control', 'no-store');
