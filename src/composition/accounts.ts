@@ -13,6 +13,7 @@ import type { OpenDatabase } from '../store/open-database.js';
 import { RedisSessionStore } from '../store/redis-session-store.js';
 import { PostgresUserStore } from '../store/user-store.js';
 import { PostgresAuditTrail, PostgresUserDirectory } from '../store/user-directory.js';
+import { PostgresRefreshStore } from '../store/refresh-store.js';
 import { UserAdministration, type AdministrationDeps } from '../domain/users/administration.js';
 
 export interface AccountsWiring {
@@ -72,4 +73,23 @@ export function buildAccountUseCases({ config, clock, database }: Pick<AccountsW
     lockout: { maxFailures: config.login.maxFailures, lockoutSeconds: config.login.lockoutSeconds },
   });
   return { accounts, audit };
+}
+
+/**
+ * The account and administration use-cases outside the service (`npm run
+ * users`): logins are revoked in the database, whose NOTIFY reaches every
+ * running replica's revocation state.
+ */
+export async function buildStandaloneAdministration({ config, clock, database, redis }: Pick<AccountsWiring, 'config' | 'clock' | 'database' | 'redis'>) {
+  const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
+  const refreshStore = new PostgresRefreshStore(database.handle);
+  const administration = buildAdministration({
+    clock,
+    database: database.handle,
+    accounts,
+    audit,
+    sessionStore: await buildSessionStore({ config, clock, database, redis }),
+    revokeTokenFamilies: (userId, reason) => refreshStore.revokeUserFamilies(userId, reason, clock.now()),
+  });
+  return { accounts, administration };
 }
