@@ -10,7 +10,13 @@ export type AuditEventType =
   | 'session_revoked'
   | 'user_revoked'
   | 'user_disabled'
-  | 'refresh_token_reuse_detected';
+  | 'refresh_token_reuse_detected'
+  // Second factors (docs/mfa.md)
+  | 'mfa_enrolled'
+  | 'mfa_removed'
+  | 'mfa_succeeded'
+  | 'mfa_failed'
+  | 'recovery_codes_regenerated';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

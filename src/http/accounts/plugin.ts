@@ -8,6 +8,9 @@ import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
+import type { MfaLoginStep } from '../../domain/mfa/login-step.js';
+import type { SecondFactors } from '../../domain/mfa/second-factors.js';
+import type { TotpFactor } from '../../domain/mfa/totp-factor.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { authorizationPlugin, type AuthorizationPluginOptions } from '../authorize/plugin.js';
@@ -15,7 +18,8 @@ import { meRoutes } from '../me/routes.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
-import { loginRateLimit, signupRateLimit } from './rate-limits.js';
+import { mfaEnrolmentRoutes } from '../mfa/enrolment-routes.js';
+import { loginRateLimit, perIpRateLimit, signupRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes.js';
 
 export interface AccountsPluginOptions {
@@ -31,6 +35,8 @@ export interface AccountsPluginOptions {
   dpop: DpopProofs;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
+  /** Second factors (docs/mfa.md). */
+  mfa: { totp: TotpFactor; factors: SecondFactors; loginStep: MfaLoginStep };
 }
 
 /**
@@ -60,4 +66,6 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
+  const limitCodes = perIpRateLimit(app, 'mfa', rates.perIp);
+  await app.register(mfaEnrolmentRoutes, { accounts, totp: options.mfa.totp, factors: options.mfa.factors, limitCodes });
 }
