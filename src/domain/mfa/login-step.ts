@@ -18,6 +18,9 @@ export interface LoginBinding {
   readonly dpopJkt: string | null;
 }
 
+/** A browser login: no client, scope or DPoP key (the session is what it is bound to). */
+export const BROWSER_LOGIN: LoginBinding = { clientId: null, scope: null, dpopJkt: null };
+
 export type PasswordStepOutcome =
   | { readonly kind: 'signed_in'; readonly amr: readonly string[] }
   | { readonly kind: 'mfa_required'; readonly token: string; readonly methods: readonly string[]; readonly expiresIn: number };
@@ -65,11 +68,18 @@ export class MfaLoginStep {
    * Completes the login with a code. `dpopJkt` is the key of this request's
    * proof: a login started with a DPoP key finishes only with that key.
    */
-  async complete(token: string, code: string, dpopJkt: string | null, context: CheckContext = {}): Promise<{ userId: string; binding: LoginBinding; amr: readonly string[] }> {
+  async complete(
+    token: string,
+    code: string,
+    dpopJkt: string | null,
+    surface: 'app' | 'browser',
+    context: CheckContext = {},
+  ): Promise<{ userId: string; binding: LoginBinding; amr: readonly string[] }> {
     if (!looksLikeOpaqueToken(token)) throw expired();
     const tokenHash = hashOpaqueToken(token);
     const challenge = await this.deps.challenges.findLive(tokenHash, this.deps.clock.now(), MFA_STEP_MAX_FAILURES);
-    if (!challenge) throw expired();
+    // A browser's step finishes in that browser, an app's at the app endpoint: neither spends the other's code.
+    if (!challenge || (challenge.clientId === null) !== (surface === 'browser')) throw expired();
     if (challenge.dpopJkt !== dpopJkt) throw new AppError('invalid_dpop_proof', 'Finish the sign-in with a DPoP proof of the key it was started with.');
     const methods = await this.deps.check.verify(challenge.userId, code, { ...context, clientId: challenge.clientId });
     if (!methods) {
@@ -81,3 +91,14 @@ export class MfaLoginStep {
     return { userId: challenge.userId, binding: { clientId, scope, dpopJkt: challenge.dpopJkt }, amr: [AMR.password, ...methods] };
   }
 }
+
+/**
+ * The answer to a correct password when a second factor is due: 401
+ * `mfa_required` carrying the token that continues the login (RFC 9457
+ * extension members), never a session or tokens.
+ */
+export const mfaRequired = (step: Extract<PasswordStepOutcome, { kind: 'mfa_required' }>, carry: 'token' | 'session') =>
+  new AppError('mfa_required', 'Enter the code from your authenticator app, or a recovery code.', {
+    // A browser's step lives in its session: the token never leaves the server there.
+    extensions: { ...(carry === 'token' ? { mfa_token: step.token } : {}), methods: step.methods, expires_in: step.expiresIn },
+  });

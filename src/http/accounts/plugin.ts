@@ -19,6 +19,7 @@ import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
 import { mfaEnrolmentRoutes } from '../mfa/enrolment-routes.js';
+import { appMfaLoginRoutes } from '../mfa/app-login-routes.js';
 import { loginRateLimit, perIpRateLimit, signupRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes.js';
 
@@ -60,12 +61,14 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
-  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer });
-  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
+  // Every route that takes a second-factor code (besides the per-account lockout, which counts wrong codes).
+  const limitCodes = perIpRateLimit(app, 'mfa', rates.perIp);
+  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer, mfa: options.mfa.loginStep });
+  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens, mfa: { loginStep: options.mfa.loginStep, limitCodes } });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
-  const limitCodes = perIpRateLimit(app, 'mfa', rates.perIp);
   await app.register(mfaEnrolmentRoutes, { accounts, totp: options.mfa.totp, factors: options.mfa.factors, limitCodes });
+  await app.register(appMfaLoginRoutes, { accounts, clients: options.clients, tokens: options.tokens, dpop: options.dpop, loginStep: options.mfa.loginStep, limitCodes, issuer: config.issuer });
 }
