@@ -11,6 +11,12 @@ export type AuditEventType =
   | 'user_revoked'
   | 'user_disabled'
   | 'refresh_token_reuse_detected'
+  // Second factors (docs/mfa.md)
+  | 'mfa_enrolled'
+  | 'mfa_removed'
+  | 'mfa_succeeded'
+  | 'mfa_failed'
+  | 'recovery_codes_regenerated'
   // Administration (domain/users/administration.ts): `detail.by` names the acting admin, or `cli`.
   | 'user_enabled'
   | 'role_granted'

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.js';
 import { AppError } from '../../domain/errors.js';
+import { lastAuthenticatedAt } from '../../domain/sessions/browser-session.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import { principalOf } from '../auth/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
@@ -26,7 +27,7 @@ export function requireRecentAuthentication(options: ReauthenticationOptions) {
     const principal = principalOf(request);
     if (principal.method === 'session') {
       const session = options.sessions.current(request);
-      return session ? (session.reauthenticatedAt ?? session.createdAt) : undefined;
+      return session ? lastAuthenticatedAt(session) : undefined;
     }
     const login = (await options.tokens.listUserLogins(principal.userId)).find((family) => family.id === principal.sid);
     return login ? (login.authTime ?? login.createdAt) : undefined;
