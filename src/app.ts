@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/index.js';
 import { loadClientsFile } from './config/clients-file.js';
-import { buildAccounts } from './composition/accounts.js';
+import { buildAccounts, buildAdministration } from './composition/accounts.js';
 import { buildAuthorization } from './composition/authorization.js';
 import { openReadyDatabase } from './composition/database.js';
 import { createKeyService } from './composition/keys.js';
@@ -124,12 +124,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const dpop = buildDpop({ config, clock, redis, masterKey });
   app.decorate('tokens', tokens.services);
 
-  const accounts = await buildAccounts({ config, clock, database, redis, masterKey, revokeTokenFamilies: tokens.services.revokeUserLogins });
+  const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
   const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit });
+  const administration = buildAdministration({ ...accounts, clock, database: database.handle, factors: mfa.factors, revokeTokenFamilies: tokens.services.revokeUserLogins });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, mfa });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, mfa, administration });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);

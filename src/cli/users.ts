@@ -9,13 +9,14 @@ import type { Accounts } from '../domain/users/accounts.js';
 import type { Role } from '../domain/users/user.js';
 import type { AdminUserRecord } from '../domain/users/user-directory.js';
 import { createLogger } from '../http/logger.js';
+import { loadMasterKey } from '../store/master-key.js';
 import { openRedis } from '../store/redis.js';
 import { runCli } from './run-cli.js';
 
 const USAGE = `usage: npm run users -- create [--admin] --email EMAIL --password-stdin
        npm run users -- list [--search TEXT]
        npm run users -- grant-role EMAIL ROLE | remove-role EMAIL ROLE
-       npm run users -- disable EMAIL | enable EMAIL | logout EMAIL
+       npm run users -- disable EMAIL | enable EMAIL | logout EMAIL | reset-mfa EMAIL
 
 create             creates an account (sign-up never grants admin: this is how the first admin is made)
 --admin            with the admin role as well as user
@@ -26,6 +27,7 @@ list               every account (id, email, roles, state); --search keeps those
 grant-role         grants ROLE (user or admin); remove-role removes it. A change signs the user out everywhere
 disable            the account can no longer sign in, and every login ends at once; enable undoes it
 logout             ends every browser session and app login of the account
+reset-mfa          removes every second factor (a lost authenticator): the password alone signs in again
 
 Every change is audited with the actor \`cli\` (docs/admin.md).
 
@@ -109,6 +111,11 @@ function parseAction(command: string, rest: string[]): Command | undefined {
       const user = await target(tools);
       tools.out(`Signed ${user.email} out; ${ended(await tools.administration.logout(user.id, CLI_ACTOR))}`);
     },
+    'reset-mfa': async (tools) => {
+      const user = await target(tools);
+      const removed = await tools.administration.resetSecondFactors(user.id, CLI_ACTOR);
+      tools.out(`Removed ${removed.length} second factor(s) of ${user.email}`);
+    },
   };
   return actions[command];
 }
@@ -142,7 +149,9 @@ runCli(async () => {
   // Browser sessions live in Redis when the service keeps them there: ending them needs it too.
   const redis = config.redisUrl ? openRedis(config.redisUrl, log, config.databaseTimeoutMs) : undefined;
   try {
-    const tools = await buildStandaloneAdministration({ config, clock: systemClock, database, redis });
+    // Second factors are sealed under the key-encryption key, as in the service.
+    const masterKey = () => loadMasterKey(config, log);
+    const tools = await buildStandaloneAdministration({ config, clock: systemClock, database, redis, masterKey });
     await command({ ...tools, out: (line) => process.stdout.write(`${line}\n`) });
   } catch (error) {
     // Policy, duplicate and unknown-account errors are the operator's to fix: say what, without a stack trace.

@@ -14,6 +14,8 @@ import { RedisSessionStore } from '../store/redis-session-store.js';
 import { PostgresUserStore } from '../store/user-store.js';
 import { PostgresAuditTrail, PostgresUserDirectory } from '../store/user-directory.js';
 import { PostgresRefreshStore } from '../store/refresh-store.js';
+import { buildMfa } from './mfa.js';
+import type { SecondFactors } from '../domain/mfa/second-factors.js';
 import { UserAdministration, type AdministrationDeps } from '../domain/users/administration.js';
 
 export interface AccountsWiring {
@@ -22,21 +24,18 @@ export interface AccountsWiring {
   database: OpenDatabase;
   redis: Redis | undefined;
   masterKey: Buffer;
-  /** TokenServices.revokeUserLogins: revocations this replica knows at once. */
-  revokeTokenFamilies: AdministrationDeps['revokeTokenFamilies'];
 }
 
 /**
  * Builds the accounts and sessions side from its stores: the part of the
  * composition root that knows which implementation backs each domain port.
  */
-export async function buildAccounts({ config, clock, database, redis, masterKey, revokeTokenFamilies }: AccountsWiring) {
+export async function buildAccounts({ config, clock, database, redis, masterKey }: AccountsWiring) {
   const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
   const lifetimes = sessionLifetimes(config);
   const sessionStore = await buildSessionStore({ config, clock, database, redis });
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
-  const administration = buildAdministration({ clock, database: database.handle, accounts, audit, sessionStore, revokeTokenFamilies });
-  return { accounts, audit, sessions, sessionStore, administration, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
 }
 
 const sessionLifetimes = (config: Config) => ({ ...config.session, adminAbsoluteSeconds: config.admin.sessionAbsoluteSeconds });
@@ -48,10 +47,14 @@ export async function buildSessionStore({ config, clock, database, redis }: Pick
 }
 
 /** The administration use-cases on their stores (the admin API and `npm run users` share them). */
-export function buildAdministration(parts: Pick<AdministrationDeps, 'accounts' | 'audit' | 'clock' | 'revokeTokenFamilies'> & { database: DatabaseHandle; sessionStore: BrowserSessionStore }) {
-  const { database, sessionStore, ...rest } = parts;
+export function buildAdministration(parts: Pick<AdministrationDeps, 'accounts' | 'audit' | 'clock' | 'factors' | 'revokeTokenFamilies'> & { database: DatabaseHandle; sessionStore: BrowserSessionStore }) {
+  const { database, sessionStore, accounts, audit, clock, factors, revokeTokenFamilies } = parts;
   return new UserAdministration({
-    ...rest,
+    accounts,
+    audit,
+    clock,
+    factors,
+    revokeTokenFamilies,
     users: new PostgresUserStore(database),
     directory: new PostgresUserDirectory(database),
     trail: new PostgresAuditTrail(database),
@@ -80,14 +83,18 @@ export function buildAccountUseCases({ config, clock, database }: Pick<AccountsW
  * users`): logins are revoked in the database, whose NOTIFY reaches every
  * running replica's revocation state.
  */
-export async function buildStandaloneAdministration({ config, clock, database, redis }: Pick<AccountsWiring, 'config' | 'clock' | 'database' | 'redis'>) {
+export async function buildStandaloneAdministration({ config, clock, database, redis, masterKey }: Omit<AccountsWiring, 'masterKey'> & { masterKey: () => Buffer }) {
   const { accounts, audit } = buildAccountUseCases({ config, clock, database: database.handle });
   const refreshStore = new PostgresRefreshStore(database.handle);
+  // Only a command about second factors reads (or, on a fresh DATA_DIR, creates) the key-encryption key.
+  let built: SecondFactors | undefined;
+  const factors = () => (built ??= buildMfa({ config, clock, database: database.handle, masterKey: masterKey(), audit }).factors);
   const administration = buildAdministration({
     clock,
     database: database.handle,
     accounts,
     audit,
+    factors: { list: (userId) => factors().list(userId), reset: (userId) => factors().reset(userId) },
     sessionStore: await buildSessionStore({ config, clock, database, redis }),
     revokeTokenFamilies: (userId, reason) => refreshStore.revokeUserFamilies(userId, reason, clock.now()),
   });

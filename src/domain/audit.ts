@@ -21,6 +21,7 @@ export type AuditEventType =
   | 'user_enabled'
   | 'role_granted'
   | 'role_removed'
+  | 'mfa_reset'
   | 'reauthenticated';
 
 export interface AuditEvent {

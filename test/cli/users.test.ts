@@ -69,7 +69,7 @@ describe('npm run users -- create', { timeout: 90_000 }, () => {
       await app.close();
     }
   });
-  // Twelve runs of the command and three app starts, each opening the embedded database.
+  // Thirteen runs of the command and three app starts, each opening the embedded database.
   it('lists, changes roles, disables, enables and signs out accounts by email, audited with the actor cli', { timeout: 240_000 }, async () => {
     const email = uniqueEmail('staff');
     const tag = email.split('@')[0]!;
@@ -112,6 +112,7 @@ describe('npm run users -- create', { timeout: 90_000 }, () => {
       expect(response.statusCode).toBe(200);
       accessToken = response.json().access_token;
     });
+    expect(await run('reset-mfa', email)).toBe(`Removed 0 second factor(s) of ${email}\n`);
     expect(await run('logout', email)).toBe(`Signed ${email} out; ended 0 browser session(s) and 1 app login(s)\n`);
     await withApp(async (app) => {
       expect((await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode).toBe(401);
@@ -119,7 +120,7 @@ describe('npm run users -- create', { timeout: 90_000 }, () => {
         `SELECT type, detail->>'by' AS by FROM audit_events WHERE user_id = (SELECT id FROM users WHERE email = $1) AND detail ? 'by' ORDER BY id`,
         [email],
       );
-      expect(events).toEqual(['role_granted', 'role_removed', 'user_disabled', 'user_enabled', 'user_revoked'].map((type) => ({ type, by: 'cli' })));
+      expect(events).toEqual(['role_granted', 'role_removed', 'user_disabled', 'user_enabled', 'mfa_reset', 'user_revoked'].map((type) => ({ type, by: 'cli' })));
     });
   });
 });

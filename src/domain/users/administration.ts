@@ -1,6 +1,7 @@
 import type { AuditEventType, AuditLog } from '../audit.js';
 import type { AuditTrail, StoredAuditEvent } from '../audit-trail.js';
 import type { Clock } from '../clock.js';
+import type { FactorSummary, SecondFactors } from '../mfa/second-factors.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, pageOf, type Page } from '../pagination.js';
 import type { BrowserSessionStore } from '../sessions/session-store.js';
@@ -28,6 +29,8 @@ export interface AdministrationDeps {
   readonly audit: AuditLog;
   readonly clock: Clock;
   readonly sessions: Pick<BrowserSessionStore, 'destroyByUser'>;
+  /** Second factors of every kind (domain/mfa/second-factors.ts). */
+  readonly factors: Pick<SecondFactors, 'list' | 'reset'>;
   /** Revokes every token family of the user, into the revocation state, feed and push (TokenServices.revokeUserLogins). */
   readonly revokeTokenFamilies: (userId: string, reason: RevocationReason) => Promise<number>;
 }
@@ -70,6 +73,24 @@ export class UserAdministration {
     const user = await this.deps.directory.find(userId);
     if (!user) throw noSuchUser();
     return user;
+  }
+
+  /** The account's second factors (TOTP, recovery codes, passkeys…), never their secrets. */
+  async factorsOf(userId: string): Promise<FactorSummary[]> {
+    await this.find(userId);
+    return this.deps.factors.list(userId);
+  }
+
+  /**
+   * Removes every second factor of the user (a lost authenticator): the
+   * password alone signs in again, and the user can enrol anew. Logins stay;
+   * a force logout is a separate decision.
+   */
+  async resetSecondFactors(userId: string, actor: Actor): Promise<FactorSummary[]> {
+    const removed = await this.factorsOf(userId);
+    await this.deps.factors.reset(userId);
+    await this.record('mfa_reset', userId, actor, { kinds: [...new Set(removed.map((factor) => factor.kind))].join(' ') });
+    return removed;
   }
 
   /** An account by email, for the command line (whose operators name accounts that way). */

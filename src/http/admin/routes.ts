@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StoredAuditEvent } from '../../domain/audit-trail.js';
+import type { FactorSummary } from '../../domain/mfa/second-factors.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Devices, RevokedCounts } from '../../domain/sessions/devices.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
@@ -9,6 +10,7 @@ import type { AdminUserRecord } from '../../domain/users/user-directory.js';
 import { revokedSchema, userIdParams } from '../accounts/schemas.js';
 import { principalOf } from '../auth/plugin.js';
 import { deviceSchema, deviceToWire } from '../me/routes.js';
+import { mfaStatusSchema } from '../mfa/schemas.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { requireRecentAuthentication } from './reauthentication.js';
 
@@ -74,6 +76,15 @@ const roleParams = {
   properties: { id: { type: 'string', format: 'uuid' }, role: { type: 'string', minLength: 1, maxLength: 64 } },
 } as const;
 
+const factorsSchema = mfaStatusSchema.properties.factors;
+
+const factorToWire = (factor: FactorSummary) => ({
+  kind: factor.kind,
+  id: factor.id,
+  created_at: factor.createdAt.toISOString(),
+  ...(factor.remaining !== undefined ? { remaining: factor.remaining } : {}),
+});
+
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
 const revokedToWire = (revoked: RevokedCounts) => ({ browser_sessions: revoked.browserSessions, token_families: revoked.tokenFamilies });
@@ -100,7 +111,7 @@ interface ListQuery {
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions) {
   const { administration, clock } = options;
   const actorOf = (request: FastifyRequest): Actor => ({ id: principalOf(request).userId, ip: request.ip });
-  // Disabling, roles, forced logout: worth a stolen session's while, so they need a recent password (docs/admin.md).
+  // Disabling, roles, forced logout, second-factor resets: worth a stolen session's while, so they need a recent password (docs/admin.md).
   const sensitive = { config: adminOnly, preHandler: requireRecentAuthentication({ ...options, windowSeconds: options.reauthSeconds }) };
 
   const userToWire = (user: AdminUserRecord) => ({
@@ -148,15 +159,19 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
       schema: {
         params: userIdParams,
         response: {
-          200: { type: 'object', required: ['user', 'sessions'], properties: { user: adminUserSchema, sessions: { type: 'array', items: deviceSchema } } },
+          200: {
+            type: 'object',
+            required: ['user', 'sessions', 'factors'],
+            properties: { user: adminUserSchema, sessions: { type: 'array', items: deviceSchema }, factors: factorsSchema },
+          },
         },
       },
     },
     async (request) => {
       const user = await administration.find(request.params.id);
       // No login of the target's is the admin's own: none is marked current.
-      const devices = await options.devices.list(user.id, { kind: 'browser', id: '' });
-      return { user: userToWire(user), sessions: devices.map(deviceToWire) };
+      const [devices, factors] = await Promise.all([options.devices.list(user.id, { kind: 'browser', id: '' }), administration.factorsOf(user.id)]);
+      return { user: userToWire(user), sessions: devices.map(deviceToWire), factors: factors.map(factorToWire) };
     },
   );
 
@@ -179,6 +194,12 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
     '/v1/admin/users/:id/logout',
     { ...sensitive, schema: { params: userIdParams, response: { 200: revokedSchema } } },
     async (request) => revokedToWire(await administration.logout(request.params.id, actorOf(request))),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/admin/users/:id/mfa/reset',
+    { ...sensitive, schema: { params: userIdParams, response: { 200: { type: 'object', required: ['removed'], properties: { removed: factorsSchema } } } } },
+    async (request) => ({ removed: (await administration.resetSecondFactors(request.params.id, actorOf(request))).map(factorToWire) }),
   );
 
   const roleResponse = { type: 'object', required: ['roles', 'changed'], properties: { roles: adminUserSchema.properties.roles, changed: { type: 'boolean' } } } as const;

@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../../support/app.js';
 import { databaseTargets } from '../../support/databases.js';
 import { postForm } from '../../support/oauth.js';
 import { adminOf, claimsOf, type AdminSeat } from '../../support/admin.js';
+import { enrolTotp } from '../../support/mfa.js';
 
 const REAUTH_REQUIRED = 'urn:identity-service:problem:reauthentication_required';
 
@@ -57,6 +58,7 @@ describe.each(databaseTargets)('user administration ($name)', (target) => {
       ['POST', `/v1/admin/users/${victim.id}/logout`],
       ['PUT', `/v1/admin/users/${victim.id}/roles/admin`],
       ['DELETE', `/v1/admin/users/${victim.id}/roles/user`],
+      ['POST', `/v1/admin/users/${victim.id}/mfa/reset`],
     ];
     for (const [method, url] of routes) {
       expect((await t.app.inject({ method, url })).statusCode, `${method} ${url}`).toBe(401);
@@ -324,5 +326,31 @@ describe.each(databaseTargets)('user administration ($name)', (target) => {
 
     const fresh = await appLogin(t.app, boss.email);
     expect((await t.app.inject({ method: 'POST', url: `/v1/admin/users/${victim.id}/logout`, headers: bearer(fresh.access_token) })).statusCode).toBe(200);
+  });
+
+  it('shows second factors and resets them: afterwards the password alone signs in', async () => {
+    const boss = await admin();
+    const user = await signUp(t.app);
+    await enrolTotp(t.app, (await appLogin(t.app, user.email)).access_token, clock);
+    const passwordOnly = () => t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: user.email, password: PASSWORD, client_id: 'mobile' } });
+    expect((await passwordOnly()).json().type).toBe('urn:identity-service:problem:mfa_required');
+
+    const view = (await act(boss, 'GET', `/v1/admin/users/${user.id}`)).json();
+    expect(view.factors.map((factor: { kind: string }) => factor.kind).sort()).toEqual(['recovery_codes', 'totp']);
+    expect(JSON.stringify(view)).not.toMatch(/secret/i);
+
+    const reset = await act(boss, 'POST', `/v1/admin/users/${user.id}/mfa/reset`);
+    expect(reset.statusCode).toBe(200);
+    expect(reset.json().removed.map((factor: { kind: string }) => factor.kind).sort()).toEqual(['recovery_codes', 'totp']);
+    const signedIn = await passwordOnly();
+    expect(signedIn.statusCode).toBe(200);
+    expect((await me(signedIn.json().access_token)).json().id).toBe(user.id);
+    expect((await act(boss, 'GET', `/v1/admin/users/${user.id}`)).json().factors).toEqual([]);
+    const [event] = (await act(boss, 'GET', `/v1/admin/users/${user.id}/audit?limit=10`)).json().events.filter((event: { type: string }) => event.type === 'mfa_reset');
+    expect(event.detail).toEqual({ by: boss.id, kinds: expect.stringMatching(/^(totp recovery_codes|recovery_codes totp)$/) });
+
+    // Sensitive: a stale session must confirm the password first.
+    clock.advance(301);
+    expect((await act(boss, 'POST', `/v1/admin/users/${user.id}/mfa/reset`)).json().type).toBe(REAUTH_REQUIRED);
   });
 });
