@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { DestinationStream } from 'pino';
 import type { Config } from './config/index.js';
 import { loadClientsFile } from './config/clients-file.js';
-import { buildAccounts } from './composition/accounts.js';
+import { buildAccounts, buildAdministration } from './composition/accounts.js';
 import { buildAuthorization } from './composition/authorization.js';
 import { openReadyDatabase } from './composition/database.js';
 import { createKeyService } from './composition/keys.js';
@@ -13,6 +13,7 @@ import { buildRevocations } from './composition/revocations.js';
 import { buildTokens } from './composition/tokens.js';
 import { buildDpop } from './composition/dpop.js';
 import { buildMail } from './composition/mail.js';
+import { buildMfa } from './composition/mfa.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
 import { clientRegistry, type ClientRegistry } from './domain/clients/client.js';
 import { secretHasher } from './domain/clients/secret.js';
@@ -129,10 +130,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const mail = buildMail({ config, clock, database: database.handle, audit: accounts.audit, hasher: accounts.hasher, log: logger });
   app.addHook('onReady', async () => mail.worker.start());
   app.addHook('onClose', async () => mail.worker.stop());
+  const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit });
+  const administration = buildAdministration({ ...accounts, clock, database: database.handle, factors: mfa.factors, revokeTokenFamilies: tokens.services.revokeUserLogins });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, lifecycle: mail.lifecycle });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, lifecycle: mail.lifecycle, mfa, administration });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);

@@ -55,6 +55,8 @@ export interface Config {
     readonly ratePerMinute: number;
     readonly accountRatePerHour: number;
   };
+  /** Admin browser sessions' lifetime and the re-authentication window of sensitive admin actions (docs/admin.md). */
+  readonly admin: { readonly sessionAbsoluteSeconds: number; readonly reauthSeconds: number };
 }
 
 export interface TracingConfig {

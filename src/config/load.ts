@@ -107,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ratePerMinute: v.RATE_LIMIT_EMAIL_PER_MINUTE,
       accountRatePerHour: v.RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR,
     },
+    admin: { sessionAbsoluteSeconds: v.ADMIN_SESSION_ABSOLUTE_SECONDS, reauthSeconds: v.ADMIN_REAUTH_SECONDS },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');

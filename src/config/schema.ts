@@ -135,6 +135,10 @@ export const envSchema = {
     RATE_LIMIT_EMAIL_PER_MINUTE: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
     /** Reset and verification emails per account (or address asked for), per hour: bounds mail bombing. */
     RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    /** An admin's browser session ends at most this long after sign-in, whatever SESSION_ABSOLUTE_SECONDS says (docs/admin.md). */
+    ADMIN_SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, maximum: 2592000, default: 28800 },
+    /** Sensitive admin actions need a password check (or, with a token, a login) at most this old. */
+    ADMIN_REAUTH_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
   },
   additionalProperties: true,
 } as const;

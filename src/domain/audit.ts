@@ -10,7 +10,19 @@ export type AuditEventType =
   | 'session_revoked'
   | 'user_revoked'
   | 'user_disabled'
-  | 'refresh_token_reuse_detected';
+  | 'refresh_token_reuse_detected'
+  // Second factors (docs/mfa.md)
+  | 'mfa_enrolled'
+  | 'mfa_removed'
+  | 'mfa_succeeded'
+  | 'mfa_failed'
+  | 'recovery_codes_regenerated'
+  // Administration (domain/users/administration.ts): `detail.by` names the acting admin, or `cli`.
+  | 'user_enabled'
+  | 'role_granted'
+  | 'role_removed'
+  | 'mfa_reset'
+  | 'reauthenticated';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

@@ -43,6 +43,14 @@ export const errorCatalog = {
   // Account lifecycle (docs/accounts.md): a spent, expired or forged emailed link; a login before the address is proven.
   invalid_link: { status: 400, title: 'Invalid or expired link' },
   email_not_verified: { status: 403, title: 'Email address not verified' },
+  // Second factors (docs/mfa.md): the login step's answers, and a wrong code where the signed-in user proves possession.
+  mfa_required: { status: 401, title: 'Second factor required' },
+  invalid_mfa_code: { status: 401, title: 'Invalid second-factor code' },
+  mfa_expired: { status: 401, title: 'Second-factor step expired' },
+  wrong_mfa_code: { status: 403, title: 'Second-factor code is incorrect' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor must be set up first' },
+  // Administration (docs/admin.md): a sensitive action needs a recent password check (POST /v1/session/reauth) or a fresh login.
+  reauthentication_required: { status: 403, title: 'Re-authentication required' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;
@@ -55,15 +63,19 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     /** Safe to show a client. */
     readonly detail?: string,
-    options: { internal?: string; cause?: unknown; headers?: Record<string, string> } = {},
+    options: { internal?: string; cause?: unknown; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
   ) {
     super(options.internal ?? detail ?? errorCatalog[code].title, { cause: options.cause });
     this.status = errorCatalog[code].status;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 
   /** Extra response headers the error requires (Retry-After, WWW-Authenticate). */
   readonly headers: Record<string, string> | undefined;
+
+  /** RFC 9457 §3.2 extension members the client needs to go on (the MFA step's `mfa_token`); never in the log. */
+  readonly extensions: Record<string, unknown> | undefined;
 }
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -61,12 +61,66 @@ describe('npm run users -- create', { timeout: 90_000 }, () => {
       expect(session.user.roles).toEqual(['user', 'admin']);
       const response = await browser.request({
         method: 'POST',
-        url: `/v1/admin/users/${session.user.id}/revoke`,
+        url: `/v1/admin/users/${session.user.id}/logout`,
         headers: { 'x-csrf-token': session.csrf_token },
       });
       expect(response.statusCode).toBe(200);
     } finally {
       await app.close();
     }
+  });
+  // Thirteen runs of the command and three app starts, each opening the embedded database.
+  it('lists, changes roles, disables, enables and signs out accounts by email, audited with the actor cli', { timeout: 240_000 }, async () => {
+    const email = uniqueEmail('staff');
+    const tag = email.split('@')[0]!;
+    expect((await users(database.env, ['create', '--email', email, '--password-stdin'], PASSWORD)).code).toBe(0);
+    const run = async (...args: string[]) => {
+      const result = await users(database.env, args, '');
+      expect(result, args.join(' ')).toMatchObject({ code: 0, stderr: '' });
+      return result.stdout;
+    };
+
+    expect(await run('list', '--search', tag.toUpperCase())).toMatch(new RegExp(`^[0-9a-f-]{36} ${email.replace('.', '\\.')} user\\n$`));
+    expect(await run('grant-role', email, 'admin')).toBe(`Granted admin for ${email} (now user, admin); signed out everywhere\n`);
+    expect(await run('grant-role', email.toLowerCase(), 'admin')).toBe(`Nothing to do: ${email} has user, admin\n`);
+    expect(await run('remove-role', email, 'admin')).toBe(`Removed admin for ${email} (now user); signed out everywhere\n`);
+    expect(await run('disable', email)).toBe(`Disabled ${email}; ended 0 browser session(s) and 0 app login(s)\n`);
+    expect(await run('list', '--search', tag)).toMatch(/ user disabled\n$/);
+
+    const unknownRole = await users(database.env, ['grant-role', email, 'root'], '');
+    expect(unknownRole.code).toBe(1);
+    expect(unknownRole.stderr).toContain('Unknown role');
+    const unknownUser = await users(database.env, ['logout', uniqueEmail()], '');
+    expect({ code: unknownUser.code, stderr: unknownUser.stderr }).toEqual({ code: 1, stderr: 'No such user.\n' });
+    expect((await users(database.env, ['disable'], '')).code).toBe(2);
+
+    const withApp = async (work: (app: FastifyInstance) => Promise<void>) => {
+      const app: FastifyInstance = await buildApp(loadConfig({ LOG_LEVEL: 'silent', ...database.env }));
+      try {
+        await work(app);
+      } finally {
+        await app.close();
+      }
+    };
+    const login = (app: FastifyInstance) => app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: PASSWORD, client_id: 'mobile' } });
+    await withApp(async (app) => expect((await login(app)).statusCode).toBe(401));
+
+    expect(await run('enable', email)).toBe(`Enabled ${email}\n`);
+    let accessToken = '';
+    await withApp(async (app) => {
+      const response = await login(app);
+      expect(response.statusCode).toBe(200);
+      accessToken = response.json().access_token;
+    });
+    expect(await run('reset-mfa', email)).toBe(`Removed 0 second factor(s) of ${email}\n`);
+    expect(await run('logout', email)).toBe(`Signed ${email} out; ended 0 browser session(s) and 1 app login(s)\n`);
+    await withApp(async (app) => {
+      expect((await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${accessToken}` } })).statusCode).toBe(401);
+      const events = await app.database.query<{ type: string; by: string }>(
+        `SELECT type, detail->>'by' AS by FROM audit_events WHERE user_id = (SELECT id FROM users WHERE email = $1) AND detail ? 'by' ORDER BY id`,
+        [email],
+      );
+      expect(events).toEqual(['role_granted', 'role_removed', 'user_disabled', 'user_enabled', 'mfa_reset', 'user_revoked'].map((type) => ({ type, by: 'cli' })));
+    });
   });
 });

@@ -93,6 +93,13 @@ describe.each(implementations)('BrowserSessionStore contract: $name', (implement
     expect(await s.store.get(hash())).toBeUndefined();
   });
 
+  it('keeps the instant of a re-authentication (step-up for admin actions)', async () => {
+    const session = { ...open(await s.newUser()), reauthenticatedAt: s.clock.now() };
+    const idHash = hash();
+    await s.store.insert(idHash, session);
+    expect(await s.store.get(idHash)).toEqual(session);
+  });
+
   it('hides a session past its idle deadline, and one past its absolute deadline even when used', async () => {
     const userId = await s.newUser();
     const idle = hash();

@@ -17,48 +17,76 @@ export interface BrowserSession {
   readonly expiresAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** RFC 8176 methods of the sign-in (`pwd`, then `otp` after a second factor); unset on sessions made before they were recorded. */
+  readonly amr?: readonly string[];
+  /** When the user authenticated (OIDC `auth_time`); unset: `createdAt`. */
+  readonly authTime?: Date;
+  /** The password was right and a second factor is due: the pending step's token (docs/mfa.md). Server-side only. */
+  readonly mfaPending?: string;
+  /** The last password re-entry (POST /v1/session/reauth) that sensitive admin actions ask for; absent until one. */
+  readonly reauthenticatedAt?: Date;
 }
 
 /** The JSON-safe form of a session (instants as epoch milliseconds), as Redis and the session cookie's state carry it. */
-export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt'> & {
+export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'authTime' | 'reauthenticatedAt'> & {
   readonly createdAt: number;
   readonly lastSeenAt: number;
   readonly expiresAt: number;
+  readonly authTime?: number;
+  readonly reauthenticatedAt?: number;
 };
 
-export const toSessionRecord = (session: BrowserSession): SessionRecord => ({
+export const toSessionRecord = ({ authTime, reauthenticatedAt, ...session }: BrowserSession): SessionRecord => ({
   ...session,
   createdAt: session.createdAt.getTime(),
   lastSeenAt: session.lastSeenAt.getTime(),
   expiresAt: session.expiresAt.getTime(),
+  ...(authTime ? { authTime: authTime.getTime() } : {}),
+  ...(reauthenticatedAt ? { reauthenticatedAt: reauthenticatedAt.getTime() } : {}),
 });
 
-export const fromSessionRecord = (record: SessionRecord): BrowserSession => ({
+export const fromSessionRecord = ({ authTime, reauthenticatedAt, ...record }: SessionRecord): BrowserSession => ({
   ...record,
   createdAt: new Date(record.createdAt),
   lastSeenAt: new Date(record.lastSeenAt),
   expiresAt: new Date(record.expiresAt),
+  ...(authTime !== undefined ? { authTime: new Date(authTime) } : {}),
+  ...(reauthenticatedAt !== undefined ? { reauthenticatedAt: new Date(reauthenticatedAt) } : {}),
 });
+
+/** How and when the session's user authenticated: sessions from before amr was recorded signed in with a password at creation. */
+export const authenticationOf = (session: BrowserSession): { amr: readonly string[]; authTime: Date } => ({
+  amr: session.amr ?? ['pwd'],
+  authTime: session.authTime ?? session.createdAt,
+});
+
+/** The last time the session's user proved who they are: a re-authentication, else the sign-in (for step-up, docs/admin.md). */
+export const lastAuthenticatedAt = (session: BrowserSession): Date => session.reauthenticatedAt ?? authenticationOf(session).authTime;
 
 export interface SessionLifetimes {
   /** Sliding: a session unused this long is dead. */
   readonly idleSeconds: number;
   /** From login, whatever the use. */
   readonly absoluteSeconds: number;
+  /** The shorter absolute lifetime of a session signed in with the admin role (ADMIN_SESSION_ABSOLUTE_SECONDS). */
+  readonly adminAbsoluteSeconds?: number;
 }
 
 export function openSession(
-  input: { userId: string | null; userAgent?: string | null; ip?: string | null },
+  input: { userId: string | null; userAgent?: string | null; ip?: string | null; roles?: readonly string[] },
   now: Date,
   lifetimes: SessionLifetimes,
 ): BrowserSession {
+  // OWASP session management: a privileged session gets a shorter absolute lifetime, limiting what a stolen cookie is worth.
+  const absoluteSeconds =
+    input.roles?.includes('admin') && lifetimes.adminAbsoluteSeconds !== undefined ? Math.min(lifetimes.absoluteSeconds, lifetimes.adminAbsoluteSeconds) : lifetimes.absoluteSeconds;
   return {
     publicId: randomUUID(),
     userId: input.userId,
     csrfToken: randomBytes(32).toString('base64url'),
     createdAt: now,
     lastSeenAt: now,
-    expiresAt: new Date(now.getTime() + lifetimes.absoluteSeconds * 1000),
+    expiresAt: new Date(now.getTime() + absoluteSeconds * 1000),
     userAgent: input.userAgent?.slice(0, 512) ?? null,
     ip: input.ip ?? null,
   };

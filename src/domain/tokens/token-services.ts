@@ -20,6 +20,8 @@ export interface StartLogin {
    * client's refresh token is already bound to its authentication).
    */
   readonly dpopJkt?: string;
+  /** How an app login authenticated (RFC 8176: `pwd`, `otp`); browser logins carry theirs in `browserLogin`. */
+  readonly amr?: readonly string[];
 }
 
 export interface BrowserLogin {
@@ -40,6 +42,8 @@ export interface LoginFamilySummary {
   readonly lastUsedAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** When the user authenticated for this login (a browser sign-in before an authorization code); null: at `createdAt`. */
+  readonly authTime: Date | null;
 }
 
 export type RevocationReason =
@@ -52,7 +56,8 @@ export type RevocationReason =
   | 'token_revoked'
   | 'refresh_token_reuse'
   | 'authorization_code_reuse'
-  | 'consent_revoked';
+  | 'consent_revoked'
+  | 'roles_changed';
 
 /**
  * What the accounts and session code may ask of the token machinery: start a

@@ -151,19 +151,36 @@ export class Accounts {
     const user = await this.activeUser(userId);
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.');
     checkNewPassword(newPassword, this.deps.passwordPolicy, [user.emailNormalized, user.emailNormalized.split('@')[0] ?? '']);
+    await this.checkCurrentPassword(user, currentPassword, context);
+    const now = this.deps.clock.now();
+    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(normalizePassword(newPassword)), now, true);
+    await this.audit('password_changed', user.id, context);
+    return viewOf(user);
+  }
+
+  /**
+   * Re-authentication of a signed-in user before a sensitive action (OWASP
+   * ASVS V4.3.3 / NIST 800-63B §4.2.3): the password again, under the same
+   * lockout as a login, so a stolen session cannot guess it.
+   */
+  async reauthenticate(userId: string, password: string, context: AttemptContext = {}): Promise<void> {
+    const user = await this.activeUser(userId);
+    if (!user) throw new AppError('unauthenticated', 'The account is no longer active.');
+    await this.checkCurrentPassword(user, password, context);
+    await this.audit('reauthenticated', user.id, context);
+  }
+
+  /** `wrong_password` (403) rather than the login's 401, which a signed-in client would take for a lost session. */
+  private async checkCurrentPassword(user: User, password: string, context: AttemptContext): Promise<void> {
     try {
-      if (isPasswordTooLong(currentPassword)) throw invalidCredentials();
-      await this.verifyFor(user, currentPassword, context);
+      if (isPasswordTooLong(password)) throw invalidCredentials();
+      await this.verifyFor(user, password, context);
     } catch (error) {
       if (error instanceof AppError && error.code === 'invalid_credentials') {
         throw new AppError('wrong_password', 'The current password is incorrect.');
       }
       throw error;
     }
-    const now = this.deps.clock.now();
-    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(normalizePassword(newPassword)), now, true);
-    await this.audit('password_changed', user.id, context);
-    return viewOf(user);
   }
 
   /** Disables an account; revoking its logins is the caller's next step. Throws not_found for an unknown id. */
@@ -171,10 +188,6 @@ export class Accounts {
     const now = this.deps.clock.now();
     if (!(await this.deps.users.disable(userId, now))) throw new AppError('not_found', 'No such user.');
     await this.audit('user_disabled', userId, context, { by: context.actorId });
-  }
-
-  async exists(userId: string): Promise<boolean> {
-    return (await this.deps.users.findById(userId)) !== undefined;
   }
 
   private audit(type: Parameters<AuditLog['record']>[0]['type'], userId: string | null, context: AttemptContext, detail?: Record<string, string | number>) {

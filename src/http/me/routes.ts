@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../domain/errors.js';
-import type { Devices } from '../../domain/sessions/devices.js';
+import type { Device, Devices } from '../../domain/sessions/devices.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
@@ -16,7 +16,7 @@ export interface MeRoutesOptions extends SelfServiceDeps {
   issuer: string;
 }
 
-const deviceSchema = {
+export const deviceSchema = {
   type: 'object',
   required: ['id', 'kind', 'created_at', 'last_used_at', 'client_id', 'user_agent', 'ip', 'current'],
   properties: {
@@ -30,6 +30,18 @@ const deviceSchema = {
     current: { type: 'boolean' },
   },
 } as const;
+
+/** A device as the device lists (own and admin) show it. */
+export const deviceToWire = (device: Device) => ({
+  id: device.id,
+  kind: device.kind,
+  created_at: device.createdAt.toISOString(),
+  last_used_at: device.lastUsedAt.toISOString(),
+  client_id: device.clientId,
+  user_agent: device.userAgent,
+  ip: device.ip,
+  current: device.current,
+});
 
 // Every route here refuses a Bearer token whose login was revoked (the auth
 // layer's in-memory check, docs/revocation.md), the profile read included.
@@ -58,16 +70,7 @@ export async function meRoutes(app: FastifyInstance, options: MeRoutesOptions) {
       const principal = principalOf(request);
       const devices = await options.devices.list(principal.userId, currentLogin(principal));
       return {
-        sessions: devices.map((device) => ({
-          id: device.id,
-          kind: device.kind,
-          created_at: device.createdAt.toISOString(),
-          last_used_at: device.lastUsedAt.toISOString(),
-          client_id: device.clientId,
-          user_agent: device.userAgent,
-          ip: device.ip,
-          current: device.current,
-        })),
+        sessions: devices.map(deviceToWire),
       };
     },
   );

@@ -3,7 +3,7 @@ import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
 import type { ClientRegistry } from '../../domain/clients/client.js';
 import { AppError } from '../../domain/errors.js';
-import type { BrowserSession } from '../../domain/sessions/browser-session.js';
+import { authenticationOf, type BrowserSession } from '../../domain/sessions/browser-session.js';
 import type { Device, Devices, RevokedCounts } from '../../domain/sessions/devices.js';
 import type { TokenResponse } from '../../domain/tokens/token-response.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
@@ -53,7 +53,11 @@ export class SelfService {
     // session keeps nothing the old password opened); the caller continues on a fresh login made now.
     await this.deps.devices.revokeAll(principal.userId, 'password_changed');
     await this.deps.lifecycle.passwordChanged(user);
-    if (!renewal) return { session: await this.deps.sessions.signIn(request, user.id) };
+    if (!renewal) {
+      // The new session keeps how the old one signed in (a second factor stays proven); the password was just checked.
+      const previous = this.deps.sessions.current(request);
+      return { session: await this.deps.sessions.signIn(request, user.id, previous ? authenticationOf(previous).amr : ['pwd'], user.roles) };
+    }
     const tokens = await this.deps.tokens.startLogin({
       userId: user.id,
       email: user.email,

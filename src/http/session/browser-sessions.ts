@@ -2,6 +2,7 @@ import type { FastifySessionObject } from '@fastify/session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.js';
 import {
+  authenticationOf,
   fromSessionRecord,
   needsTouch,
   openSession,
@@ -37,23 +38,34 @@ export class BrowserSessions {
 
   /**
    * Signs the user in: the session gets a new id (whatever id the browser
-   * presented is destroyed: no session fixation) and a new CSRF token.
+   * presented is destroyed: no session fixation) and a new CSRF token. An
+   * admin's session gets the admin absolute lifetime; a role change ends the
+   * user's sessions (domain/users/administration.ts), so it holds for the next one.
    */
-  async signIn(request: FastifyRequest, userId: string): Promise<BrowserSession> {
+  async signIn(request: FastifyRequest, userId: string, amr: readonly string[] = ['pwd'], roles: readonly string[] = []): Promise<BrowserSession> {
     await sessionObject(request).regenerate();
-    return this.install(request, openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes));
+    const session = openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip, roles }, this.clock.now(), this.lifetimes);
+    return this.install(request, { ...session, amr, authTime: session.createdAt });
+  }
+
+  /** The password was right and a second factor is due: the request's session (made if need be) remembers the pending step. */
+  markMfaPending(request: FastifyRequest, token: string): BrowserSession {
+    const session = { ...this.preLogin(request), mfaPending: token };
+    sessionObject(request).state = toSessionRecord(session);
+    return session;
   }
 
   /**
-   * After a privilege change (a new password): same user and deadlines, new
-   * id and CSRF token; the old id is dead.
+   * After a privilege change (a new password, a re-authentication): same user
+   * and deadlines, new id and CSRF token; the old id is dead.
    */
-  async renew(request: FastifyRequest): Promise<BrowserSession | undefined> {
+  async renew(request: FastifyRequest, changes: Pick<BrowserSession, 'reauthenticatedAt'> = {}): Promise<BrowserSession | undefined> {
     const previous = this.current(request);
     if (!previous?.userId) return undefined;
     await sessionObject(request).regenerate();
     const fresh = openSession({ userId: previous.userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes);
-    return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt });
+    const { amr, authTime } = authenticationOf(previous);
+    return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt, amr, authTime, ...changes });
   }
 
   /** The pre-login session that carries the login form's CSRF token; made when the request has none. */

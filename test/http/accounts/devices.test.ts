@@ -5,6 +5,7 @@ import { appLogin, Browser, PASSWORD, signUp } from '../../support/accounts.js';
 import { introspect, postForm } from '../../support/oauth.js';
 import { dpopKey, dpopProof } from '../../support/dpop.js';
 import { decodeJwt } from 'jose';
+import { adminOf } from '../../support/admin.js';
 
 const NEW_PASSWORD = 'a brand new passphrase 2030';
 
@@ -24,14 +25,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
   const auditTypes = async (userId: string) =>
     (await t.app.database.query<{ type: string }>('SELECT type FROM audit_events WHERE user_id = $1 ORDER BY id', [userId])).map((row) => row.type);
 
-  /** Makes an admin the way operators do: the first one is promoted directly in the database (the CLI is tested on its own). */
-  async function admin() {
-    const user = await signUp(t.app);
-    await t.app.database.query(`UPDATE users SET roles = ARRAY['user','admin'] WHERE id = $1`, [user.id]);
-    const browser = new Browser(t.app);
-    const session = await browser.signIn(user.email);
-    return { ...user, browser, csrf: session.csrf_token, tokens: await appLogin(t.app, user.email) };
-  }
+  const admin = () => adminOf(t.app);
 
   it('lists browser sessions and app logins, marking the current one', async () => {
     const { email } = await signUp(t.app);
@@ -215,7 +209,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
       const victim = await signUp(t.app);
       const { email } = await signUp(t.app);
       const tokens = await appLogin(t.app, email);
-      for (const action of ['revoke', 'disable']) {
+      for (const action of ['logout', 'disable']) {
         const url = `/v1/admin/users/${victim.id}/${action}`;
         expect((await t.app.inject({ method: 'POST', url })).statusCode).toBe(401);
         const forbidden = await t.app.inject({ method: 'POST', url, headers: bearer(tokens.access_token) });
@@ -231,7 +225,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
       const browser = new Browser(t.app);
       await browser.signIn(victim.email);
       const tokens = await appLogin(t.app, victim.email);
-      const response = await boss.browser.request({ method: 'POST', url: `/v1/admin/users/${victim.id}/revoke`, headers: { 'x-csrf-token': boss.csrf } });
+      const response = await boss.browser.request({ method: 'POST', url: `/v1/admin/users/${victim.id}/logout`, headers: { 'x-csrf-token': boss.csrf } });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({ browser_sessions: 1, token_families: 1 });
       expect((await browser.request({ url: '/v1/me' })).statusCode).toBe(401);
@@ -263,7 +257,7 @@ describe.each(databaseTargets)('devices, password change and admin ($name)', (ta
       const boss = await admin();
       const headers = bearer(boss.tokens.access_token);
       expect((await t.app.inject({ method: 'POST', url: '/v1/admin/users/00000000-0000-4000-8000-000000000000/disable', headers })).statusCode).toBe(404);
-      expect((await t.app.inject({ method: 'POST', url: '/v1/admin/users/not-a-uuid/revoke', headers })).statusCode).toBe(400);
+      expect((await t.app.inject({ method: 'POST', url: '/v1/admin/users/not-a-uuid/logout', headers })).statusCode).toBe(400);
     });
 
     it('refuses an admin token whose login was revoked, at once', async () => {
