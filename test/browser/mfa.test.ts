@@ -1,45 +1,32 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
 import { systemClock } from '../../src/domain/clock.js';
-import { embeddedTarget } from '../support/databases.js';
-import { totpCode } from '../support/mfa.js';
-import { freePort } from '../support/process.js';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
+import { chromiumAvailable, launchChromium, listeningApp } from '../support/chromium.js';
+import { totpCode } from '../support/mfa.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`${CHROMIUM} is missing (Debian package chromium; scripts/ci-setup.sh installs it): the browser test is skipped`);
 /** Screenshots of each page, kept as test artifacts (git-ignored). */
 const ARTIFACTS = path.resolve(import.meta.dirname, '../../test-artifacts/mfa');
 
-describe.skipIf(!available)('two-step verification in a real browser (headless Chromium)', () => {
+describe.skipIf(!chromiumAvailable)('two-step verification in a real browser (headless Chromium)', () => {
+  let server: Awaited<ReturnType<typeof listeningApp>>;
   let app: FastifyInstance;
   let browser: Browser;
   let base: string;
-  let database: Awaited<ReturnType<typeof embeddedTarget.create>>;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    database = await embeddedTarget.create();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    app = await buildApp(loadConfig({ ...database.env, LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base }));
-    await app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    server = await listeningApp();
+    ({ app, base } = server);
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await database?.drop();
+    await server?.close();
   });
 
   const cspViolations = (page: Page) => {

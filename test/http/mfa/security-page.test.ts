@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { Browser, signUp } from '../../support/accounts.js';
+import { Browser, sameOriginForm, signUp } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { hiddenField } from '../../support/authorize.js';
 import { databaseTargets } from '../../support/databases.js';
 import { totpCode } from '../../support/mfa.js';
-
-const form = (fields: Record<string, string>) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-  payload: new URLSearchParams(fields).toString(),
-});
 
 describe.each(databaseTargets)('the account security page ($name)', (target) => {
   const clock = new ManualClock();
@@ -39,16 +34,16 @@ describe.each(databaseTargets)('the account security page ($name)', (target) => 
     const csrf = hiddenField(off.body, 'csrf_token');
 
     // A form post without the session's CSRF token is refused.
-    expect((await browser.request({ method: 'POST', url: '/account/security/totp', ...form({ csrf_token: 'forged' }) })).statusCode).toBe(403);
-    const enrol = await browser.request({ method: 'POST', url: '/account/security/totp', ...form({ csrf_token: csrf }) });
+    expect((await browser.request({ method: 'POST', url: '/account/security/totp', ...sameOriginForm({ csrf_token: 'forged' }) })).statusCode).toBe(403);
+    const enrol = await browser.request({ method: 'POST', url: '/account/security/totp', ...sameOriginForm({ csrf_token: csrf }) });
     expect(enrol.statusCode).toBe(200);
     expect(enrol.body).toContain('<svg');
     const secret = /<code id="totp-secret">([A-Z2-7 ]+)<\/code>/.exec(enrol.body)![1]!.replaceAll(' ', '');
 
-    const wrong = await browser.request({ method: 'POST', url: '/account/security/totp/confirm', ...form({ csrf_token: csrf, code: totpCode(secret, clock, 5) }) });
+    const wrong = await browser.request({ method: 'POST', url: '/account/security/totp/confirm', ...sameOriginForm({ csrf_token: csrf, code: totpCode(secret, clock, 5) }) });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.body).toContain('The code is incorrect');
-    const confirmed = await browser.request({ method: 'POST', url: '/account/security/totp/confirm', ...form({ csrf_token: csrf, code: totpCode(secret, clock) }) });
+    const confirmed = await browser.request({ method: 'POST', url: '/account/security/totp/confirm', ...sameOriginForm({ csrf_token: csrf, code: totpCode(secret, clock) }) });
     expect(confirmed.statusCode).toBe(200);
     const codes = [...confirmed.body.matchAll(/<li><code>([a-z2-9-]+)<\/code><\/li>/g)].map((match) => match[1]!);
     expect(codes).toHaveLength(10);
@@ -59,11 +54,11 @@ describe.each(databaseTargets)('the account security page ($name)', (target) => 
     // Shown once: the page never lists them again.
     expect(on.body).not.toContain(codes[0]);
 
-    const regenerated = await browser.request({ method: 'POST', url: '/account/security/recovery-codes', ...form({ csrf_token: csrf, code: codes[0]! }) });
+    const regenerated = await browser.request({ method: 'POST', url: '/account/security/recovery-codes', ...sameOriginForm({ csrf_token: csrf, code: codes[0]! }) });
     expect(regenerated.statusCode).toBe(200);
     expect(regenerated.body).not.toContain(codes[1]);
     clock.advance(30);
-    const removed = await browser.request({ method: 'POST', url: '/account/security/totp/remove', ...form({ csrf_token: csrf, code: totpCode(secret, clock) }) });
+    const removed = await browser.request({ method: 'POST', url: '/account/security/totp/remove', ...sameOriginForm({ csrf_token: csrf, code: totpCode(secret, clock) }) });
     expect(removed.statusCode).toBe(200);
     expect(removed.body).toContain('is <strong>off</strong>');
     for (const value of [secret, ...codes]) expect(t.logText()).not.toContain(value);
