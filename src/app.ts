@@ -134,7 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const administration = buildAdministration({ ...accounts, clock, database: database.handle, factors: mfa.factors, revokeTokenFamilies: tokens.services.revokeUserLogins });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
-  const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
+  const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services, hasSecondFactor: (userId) => mfa.factors.isEnrolled(userId) }), idTokens: tokens.idTokens, issuer: config.issuer };
   await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, lifecycle: mail.lifecycle, mfa, administration });
 
   app.decorate('keyRing', keys);

@@ -1,35 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { embeddedTarget } from '../support/databases.js';
-import { freePort } from '../support/process.js';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
-import { chromiumAvailable, launchChromium } from '../support/chromium.js';
+import { chromiumAvailable, launchChromium, startListeningApp } from '../support/chromium.js';
+import type { TestApp } from '../support/app.js';
 
 const available = chromiumAvailable('the browser test');
 
 describe.skipIf(!available)('signing in from a real browser (headless Chromium)', () => {
+  let t: TestApp;
   let app: FastifyInstance;
   let browser: Browser;
   let base: string;
-  let database: Awaited<ReturnType<typeof embeddedTarget.create>>;
 
   beforeAll(async () => {
-    database = await embeddedTarget.create();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // The issuer is the origin the browser sees, as in production.
-    app = await buildApp(loadConfig({ ...database.env, LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base }));
-    await app.listen({ port, host: '127.0.0.1' });
+    ({ t, base } = await startListeningApp());
+    app = t.app;
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await database?.drop();
+    await t?.close();
   });
 
   it('logs in through /login, reads /v1/me, and logs out', async () => {

@@ -21,10 +21,13 @@ export const launchChromium = (): Promise<Browser> =>
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 
-/** The test app listening on a free port, its issuer the origin the browser sees (as in production). */
-export async function startListeningApp(env: Record<string, string> = {}): Promise<{ t: TestApp; base: string }> {
+/**
+ * The test app listening on a free port, its issuer the origin the browser sees (as in production).
+ * `localhost` for WebAuthn, whose RP ID must be a domain (http://localhost is a secure context too).
+ */
+export async function startListeningApp(env: Record<string, string> = {}, host: '127.0.0.1' | 'localhost' = '127.0.0.1'): Promise<{ t: TestApp; base: string }> {
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   const t = await startTestApp(embeddedTarget, { env: { LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base, ...env } });
   await t.app.listen({ port, host: '127.0.0.1' });
   return { t, base };

@@ -4,7 +4,7 @@ import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens
 import { AMR } from './amr.js';
 import type { CheckContext, SecondFactorCheck } from './second-factor-check.js';
 import type { SecondFactors } from './second-factors.js';
-import type { MfaChallengeStore } from './stores.js';
+import type { MfaChallenge, MfaChallengeStore } from './stores.js';
 
 /** Long enough to open an authenticator app, short enough that a stolen token is soon worthless. */
 export const MFA_STEP_TTL_SECONDS = 300;
@@ -20,6 +20,13 @@ export interface LoginBinding {
 
 /** A browser login: no client, scope or DPoP key (the session is what it is bound to). */
 export const BROWSER_LOGIN: LoginBinding = { clientId: null, scope: null, dpopJkt: null };
+
+export interface CompletedLogin {
+  readonly userId: string;
+  readonly binding: LoginBinding;
+  /** `pwd` and the second factor's methods. */
+  readonly amr: readonly string[];
+}
 
 export type PasswordStepOutcome =
   | { readonly kind: 'signed_in'; readonly amr: readonly string[] }
@@ -65,23 +72,27 @@ export class MfaLoginStep {
   }
 
   /**
-   * Completes the login with a code. `dpopJkt` is the key of this request's
-   * proof: a login started with a DPoP key finishes only with that key.
+   * Completes the login with a code (TOTP or recovery). `dpopJkt` is the key
+   * of this request's proof: a login started with a DPoP key finishes only
+   * with that key.
    */
-  async complete(
-    token: string,
-    code: string,
-    dpopJkt: string | null,
-    surface: 'app' | 'browser',
-    context: CheckContext = {},
-  ): Promise<{ userId: string; binding: LoginBinding; amr: readonly string[] }> {
+  complete(token: string, code: string, dpopJkt: string | null, surface: 'app' | 'browser', context: CheckContext = {}): Promise<CompletedLogin> {
+    return this.completeWith(token, dpopJkt, surface, (challenge) => this.deps.check.verify(challenge.userId, code, { ...context, clientId: challenge.clientId }));
+  }
+
+  /**
+   * Completes the login with any proof of a second factor: `prove` answers the
+   * methods it proves (RFC 8176), or undefined when it fails, which counts
+   * against the step. Other factor kinds (passkeys) finish the step through it.
+   */
+  async completeWith(token: string, dpopJkt: string | null, surface: 'app' | 'browser', prove: (challenge: MfaChallenge) => Promise<readonly string[] | undefined>): Promise<CompletedLogin> {
     if (!looksLikeOpaqueToken(token)) throw expired();
     const tokenHash = hashOpaqueToken(token);
     const challenge = await this.deps.challenges.findLive(tokenHash, this.deps.clock.now(), MFA_STEP_MAX_FAILURES);
     // A browser's step finishes in that browser, an app's at the app endpoint: neither spends the other's code.
     if (!challenge || (challenge.clientId === null) !== (surface === 'browser')) throw expired();
     if (challenge.dpopJkt !== dpopJkt) throw new AppError('invalid_dpop_proof', 'Finish the sign-in with a DPoP proof of the key it was started with.');
-    const methods = await this.deps.check.verify(challenge.userId, code, { ...context, clientId: challenge.clientId });
+    const methods = await prove(challenge);
     if (!methods) {
       await this.deps.challenges.recordFailure(tokenHash);
       throw new AppError('invalid_mfa_code', 'The code is incorrect or was already used.');

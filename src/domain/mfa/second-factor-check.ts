@@ -44,12 +44,21 @@ export class SecondFactorCheck {
 
   /** The methods (RFC 8176) the code proves, or undefined when it is wrong, replayed, or the account is locked. */
   async verify(userId: string, code: string, context: CheckContext = {}): Promise<readonly string[] | undefined> {
+    return (await this.underLockout(userId, context, () => this.match(userId, code.trim()))) ? [AMR.oneTimePassword] : undefined;
+  }
+
+  /**
+   * Runs one check of a code under the lockout (the enrolment's first code
+   * goes through here too): refused unread while the account is locked, a
+   * failure counted, a success clearing the count. False when it failed.
+   */
+  async underLockout(userId: string, context: CheckContext, check: () => Promise<string | undefined>): Promise<boolean> {
     const { users, clock, lockout } = this.deps;
     if (!(await users.reserveAttempt(userId, clock.now(), lockout.maxFailures))) {
       await this.audit('mfa_failed', userId, context, { reason: 'locked' });
-      return undefined;
+      return false;
     }
-    const method = await this.match(userId, code.trim());
+    const method = await check();
     const now = clock.now();
     if (!method) {
       await this.audit('mfa_failed', userId, context, { reason: 'wrong_code' });
@@ -57,11 +66,11 @@ export class SecondFactorCheck {
       if (await users.lockIfExhausted(userId, lockout.maxFailures, until, now)) {
         await this.audit('account_locked', userId, context, { locked_until: until.toISOString(), failures: lockout.maxFailures });
       }
-      return undefined;
+      return false;
     }
     await users.clearFailures(userId, now);
     await this.audit('mfa_succeeded', userId, context, { method });
-    return [AMR.oneTimePassword];
+    return true;
   }
 
   private async match(userId: string, code: string): Promise<'totp' | 'recovery_code' | undefined> {

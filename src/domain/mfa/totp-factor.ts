@@ -53,10 +53,13 @@ export class TotpFactor {
   async confirm(userId: string, code: string, context: CheckContext = {}): Promise<string[]> {
     const secret = await openTotpSecret(this.deps, userId, false);
     if (!secret) throw new AppError('conflict', 'There is no authenticator set-up to confirm; start again.');
-    const now = this.deps.clock.now();
-    const step = totpStepOf(secret, code.trim(), now);
+    const accepted = await this.deps.check.underLockout(userId, context, async () => {
+      const now = this.deps.clock.now();
+      const step = totpStepOf(secret, code.trim(), now);
+      return step !== undefined && (await this.deps.totp.acceptStep(userId, step, now, true)) ? 'totp_enrolment' : undefined;
+    });
     secret.fill(0);
-    if (step === undefined || !(await this.deps.totp.acceptStep(userId, step, now, true))) throw wrongCode();
+    if (!accepted) throw wrongCode();
     await this.audit('mfa_enrolled', userId, context);
     return this.issueRecoveryCodes(userId);
   }

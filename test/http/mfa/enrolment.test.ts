@@ -45,6 +45,9 @@ describe.each(databaseTargets)('TOTP enrolment ($name)', (target) => {
     const wrong = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers, payload: { code: totpCode(secret, clock, 3) } });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.json().type).toBe('urn:identity-service:problem:wrong_mfa_code');
+    // Counted in the account lockout like any wrong code.
+    const [counted] = await t.app.database.query<{ failed_login_count: number }>('SELECT failed_login_count FROM users WHERE id = $1', [id]);
+    expect(counted!.failed_login_count).toBe(1);
 
     const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers, payload: { code: totpCode(secret, clock) } });
     expect(confirmed.statusCode).toBe(200);

@@ -1,16 +1,12 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { appLogin, Browser, PASSWORD, signUp } from '../../support/accounts.js';
+import { appLogin, Browser, PASSWORD, sameOriginForm, signUp } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { hiddenField } from '../../support/authorize.js';
 import { databaseTargets } from '../../support/databases.js';
+import { dpopKey } from '../../support/dpop.js';
 import { enrolTotp, totpCode } from '../../support/mfa.js';
-
-const form = (fields: Record<string, string>) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-  payload: new URLSearchParams(fields).toString(),
-});
 
 describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
   const clock = new ManualClock();
@@ -62,6 +58,26 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     // Single use: the token is spent, whatever the code.
     clock.advance(30);
     expect((await mfaStep(mfaToken, totpCode(secret, clock))).json().type).toBe('urn:identity-service:problem:mfa_expired');
+  });
+
+  it('binds the mfa_token to the DPoP key of the password step: only a proof by that key finishes it', async () => {
+    const { email, secret } = await enrolled();
+    const key = await dpopKey();
+    // Dated by the app's clock, which runs in 2030.
+    const iat = () => Math.floor(clock.now().getTime() / 1000);
+    const proof = (path: string) => key.proof({ htm: 'POST', htu: `${t.config.issuer}${path}`, iat: iat() });
+    const started = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { dpop: await proof('/v1/auth/login') }, payload: { email, password: PASSWORD, client_id: 'mobile' } });
+    expect(started.statusCode).toBe(401);
+    const { mfa_token: mfaToken } = started.json();
+    secrets.push(mfaToken);
+    const code = totpCode(secret, clock);
+    expect((await mfaStep(mfaToken, code)).json().type).toBe('urn:identity-service:problem:invalid_dpop_proof');
+    const other = await (await dpopKey()).proof({ htm: 'POST', htu: `${t.config.issuer}/v1/auth/login/mfa`, iat: iat() });
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { dpop: other }, payload: { mfa_token: mfaToken, code } })).statusCode).toBe(400);
+    const done = await t.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { dpop: await proof('/v1/auth/login/mfa') }, payload: { mfa_token: mfaToken, code } });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().token_type).toBe('DPoP');
+    expect(decodeJwt(done.json().access_token)).toMatchObject({ cnf: { jkt: key.jkt }, amr: ['pwd', 'otp'] });
   });
 
   it('a password-only account signs in at once, with amr pwd', async () => {
@@ -143,7 +159,7 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     const { email, secret } = await enrolled();
     const browser = new Browser(t.app);
     const loginPage = await browser.request({ method: 'GET', url: '/login?return_to=%2Foauth%2Fsomewhere' });
-    const posted = await browser.request({ method: 'POST', url: '/v1/session', ...form({ email, password: PASSWORD, csrf_token: hiddenField(loginPage.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    const posted = await browser.request({ method: 'POST', url: '/v1/session', ...sameOriginForm({ email, password: PASSWORD, csrf_token: hiddenField(loginPage.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(posted.statusCode).toBe(303);
     expect(posted.headers.location).toBe('/login/mfa?return_to=%2Foauth%2Fsomewhere');
     const pendingId = browser.cookies.get('sid');
@@ -154,12 +170,12 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     expect(page.body).toContain('name="code"');
     expect(hiddenField(page.body, 'return_to')).toBe('/oauth/somewhere');
     // A form post without the pre-login session's CSRF token is refused.
-    expect((await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: totpCode(secret, clock), csrf_token: 'forged' }) })).statusCode).toBe(403);
-    const wrong = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: '000000', csrf_token: hiddenField(page.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    expect((await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: totpCode(secret, clock), csrf_token: 'forged' }) })).statusCode).toBe(403);
+    const wrong = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: '000000', csrf_token: hiddenField(page.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('The code is incorrect');
 
-    const done = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: totpCode(secret, clock), csrf_token: hiddenField(wrong.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    const done = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: totpCode(secret, clock), csrf_token: hiddenField(wrong.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/oauth/somewhere');
     expect(browser.cookies.get('sid')).not.toBe(pendingId);
