@@ -12,6 +12,7 @@ import { PrismaSessionStore } from '../store/prisma-session-store.js';
 import type { OpenDatabase } from '../store/open-database.js';
 import { RedisSessionStore } from '../store/redis-session-store.js';
 import { PostgresUserStore } from '../store/user-store.js';
+import { buildPasskeys } from './passkeys.js';
 
 export interface AccountsWiring {
   config: Config;
@@ -32,7 +33,8 @@ export async function buildAccounts({ config, clock, database, redis, masterKey 
     ? new RedisSessionStore(redis, clock, lifetimes)
     : new PrismaSessionStore(await database.prisma(), clock, lifetimes);
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
-  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+  const passkeys = buildPasskeys({ config, clock, database: database.handle, accounts, audit });
+  return { accounts, audit, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie'), passkeys };
 }
 
 export type AccountsParts = Awaited<ReturnType<typeof buildAccounts>>;

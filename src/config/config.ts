@@ -38,6 +38,8 @@ export interface Config {
   readonly revocationFeed: { readonly public: boolean; readonly lifetimeSeconds: number; readonly maxAgeSeconds: number };
   /** DPoP proofs (RFC 9449): their accepted age, and whether server nonces are required. */
   readonly dpop: { readonly proofLifetimeSeconds: number; readonly nonceRequired: boolean };
+  /** Passkeys (WebAuthn): the relying party, derived from the issuer, and how long a ceremony may take. */
+  readonly webauthn: { readonly rpName: string; readonly rpId: string; readonly origin: string; readonly timeoutSeconds: number };
 }
 
 export interface TracingConfig {

@@ -92,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     revocationFeed: { public: v.REVOCATION_FEED_PUBLIC, lifetimeSeconds: v.REVOCATION_FEED_LIFETIME_SECONDS, maxAgeSeconds: v.REVOCATION_FEED_MAX_AGE_SECONDS },
     dpop: { proofLifetimeSeconds: v.DPOP_PROOF_LIFETIME_SECONDS, nonceRequired: v.DPOP_NONCE_REQUIRED },
+    // WebAuthn binds a credential to the RP ID (a registrable domain, never a port) and each ceremony to the page's exact origin.
+    webauthn: { rpName: v.WEBAUTHN_RP_NAME, rpId: new URL(issuer).hostname, origin: new URL(issuer).origin, timeoutSeconds: v.WEBAUTHN_TIMEOUT_SECONDS },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');

@@ -110,6 +110,10 @@ export const envSchema = {
     DPOP_PROOF_LIFETIME_SECONDS: { type: 'integer', minimum: 10, maximum: 600, default: 60 },
     /** Every DPoP proof must carry a nonce this service issued (RFC 9449 §8): proofs made ahead of time become useless. */
     DPOP_NONCE_REQUIRED: { type: 'boolean', default: false },
+    /** The relying party's name that authenticators show when a passkey is made (WebAuthn §5.4.1); the RP ID and origin come from ISSUER. */
+    WEBAUTHN_RP_NAME: { type: 'string', minLength: 1, maxLength: 64, default: 'Identity service' },
+    /** How long a passkey ceremony (its challenge) stays open: the browser's timeout and the challenge's life on the server. */
+    WEBAUTHN_TIMEOUT_SECONDS: { type: 'integer', minimum: 30, maximum: 600, default: 120 },
   },
   additionalProperties: true,
 } as const;

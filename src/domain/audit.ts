@@ -10,7 +10,11 @@ export type AuditEventType =
   | 'session_revoked'
   | 'user_revoked'
   | 'user_disabled'
-  | 'refresh_token_reuse_detected';
+  | 'refresh_token_reuse_detected'
+  // Passkeys: a suspected clone is a signature counter that did not grow (WebAuthn §6.1.1).
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_clone_suspected';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

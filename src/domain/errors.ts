@@ -40,6 +40,8 @@ export const errorCatalog = {
   login_required: { status: 401, title: 'Login required' },
   consent_required: { status: 403, title: 'Consent required' },
   request_not_supported: { status: 400, title: 'Request object not supported' },
+  // Passkeys (WebAuthn): a registration that does not verify, or a response with no ceremony under way.
+  passkey_rejected: { status: 400, title: 'Passkey response rejected' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

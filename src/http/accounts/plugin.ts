@@ -8,10 +8,12 @@ import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
+import type { Passkeys } from '../../domain/passkeys/passkeys.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { authorizationPlugin, type AuthorizationPluginOptions } from '../authorize/plugin.js';
 import { meRoutes } from '../me/routes.js';
+import { passkeysPlugin } from '../passkeys/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
@@ -29,6 +31,7 @@ export interface AccountsPluginOptions {
   tokens: TokenServices;
   keys: KeyService;
   dpop: DpopProofs;
+  passkeys: Passkeys;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
 }
@@ -60,4 +63,5 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
+  await app.register(passkeysPlugin, { passkeys: options.passkeys, accounts, sessions, tokens: options.tokens, issuer: config.issuer });
 }

@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import { idleExpiresAt, type BrowserSession, type SessionLifetimes } from '../../domain/sessions/browser-session.js';
+import type { TokenServices } from '../../domain/tokens/token-services.js';
+import type { UserView } from '../../domain/users/user.js';
+import type { BrowserSessions } from './browser-sessions.js';
+
+/** Where a browser lands after signing in when the request named no safe `return_to`. */
+export const DEFAULT_LANDING = '/login';
+
+/** The body of `GET /v1/session` and of every successful sign-in (sessionSchema). */
+export const sessionView = (user: UserView, session: BrowserSession, lifetimes: SessionLifetimes) => ({
+  user: { id: user.id, email: user.email, roles: user.roles },
+  created_at: session.createdAt.toISOString(),
+  expires_at: session.expiresAt.toISOString(),
+  idle_expires_at: idleExpiresAt(session, lifetimes).toISOString(),
+  csrf_token: session.csrfToken,
+});
+
+/**
+ * What every way of signing a browser in does once the user is known (the
+ * password, a passkey): a fresh session id, and a browser that signs in again
+ * (prompt=login, max_age) keeps what it authorized, which now ends with the
+ * new session.
+ */
+export async function startBrowserSession(
+  request: FastifyRequest,
+  deps: { sessions: BrowserSessions; tokens: Pick<TokenServices, 'moveBrowserSessionLogins'> },
+  userId: string,
+): Promise<BrowserSession> {
+  const previous = deps.sessions.current(request);
+  const session = await deps.sessions.signIn(request, userId);
+  if (previous?.userId === userId) await deps.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
+  return session;
+}

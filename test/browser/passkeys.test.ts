@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/index.js';
+import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
+import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
+import { embeddedTarget } from '../support/databases.js';
+import { freePort, PROJECT_ROOT } from '../support/process.js';
+
+const skip = skipWithoutChromium('the passkey browser test');
+const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'passkeys');
+
+describe.skipIf(skip)('passkeys in a real browser (headless Chromium, DevTools virtual authenticator)', () => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let database: Awaited<ReturnType<typeof embeddedTarget.create>>;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    database = await embeddedTarget.create();
+    const port = await freePort();
+    // WebAuthn needs a secure context and an RP ID that is the page's host: http://localhost is both.
+    base = `http://localhost:${port}`;
+    app = await buildApp(loadConfig({ ...database.env, LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base }));
+    await app.listen({ port, host: '127.0.0.1' });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  const signOut = async (page: Page) => {
+    await page.goto(`${base}/login`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+  };
+
+  it('registers a passkey at /account/passkeys, signs in with it alone, removes it, and is refused with it then', async () => {
+    const email = uniqueEmail('passkey');
+    const { id } = await signUp(app, email);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to|integrity/i.test(message.text())) violations.push(message.text());
+    });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    // Signed out, the page sends the browser to sign in and back.
+    await page.goto(`${base}/account/passkeys`);
+    await page.waitForURL(`${base}/login?return_to=%2Faccount%2Fpasskeys`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/account/passkeys`), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await page.getByText('You have no passkeys yet.').waitFor();
+    await screenshot(page, '1-account-passkeys-empty');
+
+    await page.getByLabel('Name of the new passkey').fill('Virtual authenticator');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await page.getByText('Virtual authenticator').waitFor();
+    await expect(page.getByText('Device-bound passkey').innerText()).resolves.toContain('never used');
+    await screenshot(page, '2-account-passkeys-added');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]).toMatchObject({ isResidentCredential: true, rpId: 'localhost' });
+
+    await signOut(page);
+    await page.goto(`${base}/login?return_to=/account/passkeys`);
+    await screenshot(page, '3-login-with-passkey-button');
+    // No email, no password: the browser offers the discoverable credential it holds for this site.
+    await Promise.all([page.waitForURL(`${base}/account/passkeys`), page.getByRole('button', { name: 'Sign in with a passkey' }).click()]);
+    await page.getByText(`Signed in as ${email}`).waitFor();
+    await expect(page.locator('#passkeys li small').innerText()).resolves.toContain('last used');
+    await screenshot(page, '4-signed-in-with-passkey');
+    expect((await context.cookies()).filter((c) => c.name === 'sid')).toHaveLength(1);
+    const me = await page.evaluate(async () => (await fetch('/v1/me')).json());
+    expect(me).toEqual({ id, email, roles: ['user'] });
+
+    await page.getByRole('button', { name: 'Remove Virtual authenticator' }).click();
+    await page.getByText('You have no passkeys yet.').waitFor();
+    await screenshot(page, '5-passkey-removed');
+
+    // The authenticator still holds the credential; the service no longer knows it.
+    await signOut(page);
+    await page.goto(`${base}/login`);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await expect(page.locator('#passkey-error').innerText()).resolves.toBe('The passkey was not accepted.');
+    await screenshot(page, '6-removed-passkey-refused');
+    expect(page.url()).toBe(`${base}/login`);
+    expect((await page.evaluate(async () => (await fetch('/v1/me')).status))).toBe(401);
+    expect(violations).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
