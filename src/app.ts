@@ -12,6 +12,8 @@ import { createPruner } from './composition/pruning.js';
 import { buildRevocations } from './composition/revocations.js';
 import { buildTokens } from './composition/tokens.js';
 import { buildDpop } from './composition/dpop.js';
+import { buildMfa } from './composition/mfa.js';
+import { passkeyFactorKind } from './domain/passkeys/passkey-factor.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
 import { clientRegistry, type ClientRegistry } from './domain/clients/client.js';
 import { secretHasher } from './domain/clients/secret.js';
@@ -124,10 +126,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('tokens', tokens.services);
 
   const accounts = await buildAccounts({ config, clock, database, redis, masterKey });
+  const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit, extraKinds: [passkeyFactorKind(accounts.passkeys)] });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
   const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
-  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop });
+  await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, mfa });
 
   app.decorate('keyRing', keys);
   app.decorate('keyService', keys);

@@ -30,6 +30,8 @@ const clientSchema = {
     token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'none'] },
     // RFC 9449 §5.2 (`dpop_bound_access_tokens`): every token request must carry a DPoP proof.
     require_dpop: { type: 'boolean', default: false },
+    // docs/mfa.md: logins for this client need a second factor (TOTP or recovery code).
+    require_mfa: { type: 'boolean', default: false },
   },
   // A public client cannot keep a secret, so it can never use client_credentials (RFC 6749 §4.4).
   // A public client authenticates with `none` only, a confidential one never.
@@ -67,6 +69,7 @@ interface RawClient {
   post_logout_redirect_uris: string[];
   token_endpoint_auth_method?: Client['tokenEndpointAuthMethod'];
   require_dpop: boolean;
+  require_mfa: boolean;
 }
 
 // Loaded only for a YAML file: the parser takes 30–40 ms of start-up to load, and the default file is JSON.
@@ -114,6 +117,7 @@ export function loadClientsFile(file: string, hashSecret: (secret: string) => Bu
       ...(entry.refresh_token_ttl_seconds ? { refreshTokenTtlSeconds: entry.refresh_token_ttl_seconds } : {}),
       ...(entry.refresh_idle_ttl_seconds ? { refreshIdleTtlSeconds: entry.refresh_idle_ttl_seconds } : {}),
       ...(entry.require_dpop ? { requireDpop: true } : {}),
+      ...(entry.require_mfa ? { requireMfa: true } : {}),
     };
   });
 }

@@ -86,7 +86,7 @@ export class SimpleWebAuthnCeremonies implements WebAuthnCeremonies {
     };
   }
 
-  async authenticationOptions(input: { userVerification: 'required' | 'preferred'; allow: readonly CredentialDescriptor[] }): Promise<CeremonyOptions> {
+  async authenticationOptions(input: { userVerification: 'required' | 'discouraged'; allow: readonly CredentialDescriptor[] }): Promise<CeremonyOptions> {
     const options = await generateAuthenticationOptions({
       rpID: this.rp.id,
       allowCredentials: transportsOf(input.allow),

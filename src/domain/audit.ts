@@ -11,6 +11,12 @@ export type AuditEventType =
   | 'user_revoked'
   | 'user_disabled'
   | 'refresh_token_reuse_detected'
+  // Second factors (docs/mfa.md)
+  | 'mfa_enrolled'
+  | 'mfa_removed'
+  | 'mfa_succeeded'
+  | 'mfa_failed'
+  | 'recovery_codes_regenerated'
   // Passkeys: a suspected clone is a signature counter that did not grow (WebAuthn §6.1.1).
   | 'passkey_added'
   | 'passkey_removed'

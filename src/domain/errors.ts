@@ -40,6 +40,12 @@ export const errorCatalog = {
   login_required: { status: 401, title: 'Login required' },
   consent_required: { status: 403, title: 'Consent required' },
   request_not_supported: { status: 400, title: 'Request object not supported' },
+  // Second factors (docs/mfa.md): the login step's answers, and a wrong code where the signed-in user proves possession.
+  mfa_required: { status: 401, title: 'Second factor required' },
+  invalid_mfa_code: { status: 401, title: 'Invalid second-factor code' },
+  mfa_expired: { status: 401, title: 'Second-factor step expired' },
+  wrong_mfa_code: { status: 403, title: 'Second-factor code is incorrect' },
+  mfa_enrollment_required: { status: 403, title: 'Second factor must be set up first' },
   // Passkeys (WebAuthn): a registration that does not verify, or a response with no ceremony under way.
   passkey_rejected: { status: 400, title: 'Passkey response rejected' },
 } as const satisfies Record<string, { status: number; title: string }>;
@@ -54,15 +60,19 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     /** Safe to show a client. */
     readonly detail?: string,
-    options: { internal?: string; cause?: unknown; headers?: Record<string, string> } = {},
+    options: { internal?: string; cause?: unknown; headers?: Record<string, string>; extensions?: Record<string, unknown> } = {},
   ) {
     super(options.internal ?? detail ?? errorCatalog[code].title, { cause: options.cause });
     this.status = errorCatalog[code].status;
     this.headers = options.headers;
+    this.extensions = options.extensions;
   }
 
   /** Extra response headers the error requires (Retry-After, WWW-Authenticate). */
   readonly headers: Record<string, string> | undefined;
+
+  /** RFC 9457 §3.2 extension members the client needs to go on (the MFA step's `mfa_token`); never in the log. */
+  readonly extensions: Record<string, unknown> | undefined;
 }
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

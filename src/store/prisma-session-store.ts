@@ -3,20 +3,36 @@ import { idleExpiresAt, isSessionLive, type BrowserSession, type SessionLifetime
 import type { BrowserSessionStore } from '../domain/sessions/session-store.js';
 import type { BrowserSession as SessionRow, PrismaClient } from './prisma/generated/client.js';
 
-/** What the JSON `data` column holds: the session's server-side secrets. */
+/** What the JSON `data` column holds: the session's server-side secrets, and how the user authenticated. */
 interface SessionData {
   csrfToken: string;
+  amr?: readonly string[];
+  authTime?: number;
+  mfaPending?: string;
 }
 
-const toSession = (row: SessionRow): BrowserSession => ({
-  publicId: row.publicId,
-  userId: row.userId,
-  csrfToken: (row.data as unknown as SessionData).csrfToken,
-  createdAt: row.createdAt,
-  lastSeenAt: row.lastSeenAt,
-  expiresAt: row.expiresAt,
-  userAgent: row.userAgent,
-  ip: row.ip,
+const toSession = (row: SessionRow): BrowserSession => {
+  const { csrfToken, amr, authTime, mfaPending } = row.data as unknown as SessionData;
+  return {
+    publicId: row.publicId,
+    userId: row.userId,
+    csrfToken,
+    createdAt: row.createdAt,
+    lastSeenAt: row.lastSeenAt,
+    expiresAt: row.expiresAt,
+    userAgent: row.userAgent,
+    ip: row.ip,
+    ...(amr ? { amr } : {}),
+    ...(authTime !== undefined ? { authTime: new Date(authTime) } : {}),
+    ...(mfaPending ? { mfaPending } : {}),
+  };
+};
+
+const dataOf = (session: BrowserSession): SessionData => ({
+  csrfToken: session.csrfToken,
+  ...(session.amr ? { amr: session.amr } : {}),
+  ...(session.authTime ? { authTime: session.authTime.getTime() } : {}),
+  ...(session.mfaPending ? { mfaPending: session.mfaPending } : {}),
 });
 
 /**
@@ -48,7 +64,7 @@ export class PrismaSessionStore implements BrowserSessionStore {
         idHash,
         publicId: session.publicId,
         userId: session.userId,
-        data: { csrfToken: session.csrfToken } satisfies SessionData,
+        data: { ...dataOf(session) },
         userAgent: session.userAgent,
         ip: session.ip,
         createdAt: session.createdAt,
@@ -63,7 +79,8 @@ export class PrismaSessionStore implements BrowserSessionStore {
     // updateMany: zero rows when the session was destroyed meanwhile, never a re-insert.
     await this.prisma.browserSession.updateMany({
       where: { idHash },
-      data: { lastSeenAt: session.lastSeenAt, idleExpiresAt: idleExpiresAt(session, this.lifetimes), userAgent: session.userAgent, ip: session.ip },
+      // `data` too: a pre-login session records its pending second-factor step (docs/mfa.md).
+      data: { lastSeenAt: session.lastSeenAt, idleExpiresAt: idleExpiresAt(session, this.lifetimes), userAgent: session.userAgent, ip: session.ip, data: { ...dataOf(session) } },
     });
   }
 

@@ -88,17 +88,29 @@ describe.skipIf(skip)('passkeys in a real browser (headless Chromium, DevTools v
     expect((await context.cookies()).filter((c) => c.name === 'sid')).toHaveLength(1);
     const me = await page.evaluate(async () => (await fetch('/v1/me')).json());
     expect(me).toEqual({ id, email, roles: ['user'] });
+    const amrOfSession = () => page.evaluate(async () => ((await (await fetch('/v1/session')).json()) as { amr: string[] }).amr);
+    expect(await amrOfSession()).toEqual(['hwk']);
+
+    // With a passkey, the password alone no longer signs in: /login/mfa offers the passkey as the second step.
+    await signOut(page);
+    await page.goto(`${base}/login?return_to=/account/passkeys`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await Promise.all([page.waitForURL(/\/login\/mfa/), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
+    await screenshot(page, '5-second-step-with-passkey');
+    await Promise.all([page.waitForURL(`${base}/account/passkeys`), page.getByRole('button', { name: 'Use a passkey' }).click()]);
+    expect(await amrOfSession()).toEqual(['pwd', 'hwk']);
 
     await page.getByRole('button', { name: 'Remove Virtual authenticator' }).click();
     await page.getByText('You have no passkeys yet.').waitFor();
-    await screenshot(page, '5-passkey-removed');
+    await screenshot(page, '6-passkey-removed');
 
     // The authenticator still holds the credential; the service no longer knows it.
     await signOut(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await expect(page.locator('#passkey-error').innerText()).resolves.toBe('The passkey was not accepted.');
-    await screenshot(page, '6-removed-passkey-refused');
+    await screenshot(page, '7-removed-passkey-refused');
     expect(page.url()).toBe(`${base}/login`);
     expect((await page.evaluate(async () => (await fetch('/v1/me')).status))).toBe(401);
     expect(violations).toEqual([]);

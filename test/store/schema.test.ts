@@ -162,6 +162,27 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     expect(typeof event.id).toBe('bigint');
     expect(await prisma.auditEvent.findUniqueOrThrow({ where: { id: event.id } })).toMatchObject({ type: 'login_succeeded', detail: { method: 'password' } });
 
+    const totp = { userId, secretEnc: new Uint8Array([9, 8, 7]), confirmedAt: at('2030-01-01T00:01:00.000Z'), lastUsedStep: 63_072_000n, createdAt: at('2030-01-01T00:00:00.000Z') };
+    await prisma.totpFactor.create({ data: totp });
+    const storedTotp = await prisma.totpFactor.findUniqueOrThrow({ where: { userId } });
+    expect({ ...storedTotp, secretEnc: [...storedTotp.secretEnc] }).toEqual({ ...totp, secretEnc: [9, 8, 7] });
+    const recovery = { userId, codeHash: 'recovery-hash', usedAt: at('2030-01-01T00:02:00.000Z'), createdAt: at('2030-01-01T00:01:00.000Z') };
+    await prisma.recoveryCode.create({ data: recovery });
+    expect(await prisma.recoveryCode.findUniqueOrThrow({ where: { userId_codeHash: { userId, codeHash: 'recovery-hash' } } })).toEqual(recovery);
+    const challenge = {
+      tokenHash: 'challenge-hash',
+      userId,
+      clientId: 'mobile',
+      scope: 'openid',
+      dpopJkt: 'jkt',
+      failures: 2,
+      createdAt: at('2030-01-01T00:00:00.000Z'),
+      expiresAt: at('2030-01-01T00:05:00.000Z'),
+      consumedAt: at('2030-01-01T00:01:00.000Z'),
+    };
+    await prisma.mfaChallenge.create({ data: challenge });
+    expect(await prisma.mfaChallenge.findUniqueOrThrow({ where: { tokenHash: 'challenge-hash' } })).toEqual(challenge);
+
     const passkey = {
       id: randomUUID(),
       userId,
@@ -179,12 +200,15 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     await prisma.passkey.create({ data: passkey });
     expect(await prisma.passkey.findUniqueOrThrow({ where: { credentialId: passkey.credentialId } })).toEqual(passkey);
     await expect(prisma.passkey.create({ data: { ...passkey, id: randomUUID() } })).rejects.toThrow();
-    const challenge = { sessionId: randomUUID(), purpose: 'authentication', challenge: 'c2lnbiBtZQ', userId: null, expiresAt: at('2030-01-01T00:02:00.000Z') };
-    await prisma.webauthnChallenge.create({ data: challenge });
-    expect(await prisma.webauthnChallenge.findUniqueOrThrow({ where: { sessionId_purpose: { sessionId: challenge.sessionId, purpose: 'authentication' } } })).toEqual(challenge);
+    const ceremony = { sessionId: randomUUID(), purpose: 'authentication', challenge: 'c2lnbiBtZQ', userId: null, expiresAt: at('2030-01-01T00:02:00.000Z') };
+    await prisma.webauthnChallenge.create({ data: ceremony });
+    expect(await prisma.webauthnChallenge.findUniqueOrThrow({ where: { sessionId_purpose: { sessionId: ceremony.sessionId, purpose: 'authentication' } } })).toEqual(ceremony);
 
     // Deleting a user removes everything that belongs to it.
     await prisma.user.delete({ where: { id: userId } });
+    expect(await prisma.totpFactor.count()).toBe(0);
+    expect(await prisma.recoveryCode.count()).toBe(0);
+    expect(await prisma.mfaChallenge.count()).toBe(0);
     expect(await prisma.passkey.count()).toBe(0);
     expect(await prisma.refreshToken.count()).toBe(0);
     expect(await prisma.browserSession.count()).toBe(0);

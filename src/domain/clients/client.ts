@@ -21,6 +21,8 @@ export interface Client {
   readonly refreshIdleTtlSeconds?: number;
   /** Token requests without a DPoP proof are refused (RFC 9449 §5.2). */
   readonly requireDpop?: boolean;
+  /** Every login for this client needs a second factor (docs/mfa.md). */
+  readonly requireMfa?: boolean;
 }
 
 export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';

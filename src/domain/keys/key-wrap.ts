@@ -15,32 +15,45 @@ export class KeyUnwrapError extends Error {
 }
 
 /**
- * Encrypts a private key for storage with AES-256-GCM: iv ‖ tag ‖ ciphertext
- * of its PKCS#8 DER. The kid is the additional authenticated data, so a
- * ciphertext copied onto another row (another kid) no longer decrypts.
+ * AES-256-GCM for secrets at rest: iv ‖ tag ‖ ciphertext. `aad` names the
+ * row the secret belongs to, so a ciphertext copied onto another row no
+ * longer decrypts.
  */
-export function wrapPrivateKey(wrapKey: Buffer, kid: string, privateKey: KeyObject): Buffer {
+export function sealSecret(wrapKey: Buffer, aad: string, plaintext: Buffer): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', wrapKey, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.from(kid, 'utf8'));
-  const plaintext = privateKey.export({ format: 'der', type: 'pkcs8' });
+  cipher.setAAD(Buffer.from(aad, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  plaintext.fill(0);
   return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
 }
 
-export function unwrapPrivateKey(wrapKey: Buffer, kid: string, wrapped: Uint8Array): KeyObject {
-  const blob = Buffer.from(wrapped.buffer, wrapped.byteOffset, wrapped.byteLength);
-  if (blob.length <= IV_BYTES + TAG_BYTES) throw new KeyUnwrapError(kid);
-  let plaintext: Buffer;
+/** The plaintext of sealSecret; undefined when the key, the aad or the bytes are not the ones it was sealed with. */
+export function openSecret(wrapKey: Buffer, aad: string, sealed: Uint8Array): Buffer | undefined {
+  const blob = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  if (blob.length <= IV_BYTES + TAG_BYTES) return undefined;
   try {
     const decipher = createDecipheriv('aes-256-gcm', wrapKey, blob.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(kid, 'utf8'));
+    decipher.setAAD(Buffer.from(aad, 'utf8'));
     decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    plaintext = Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-  } catch (error) {
-    throw new KeyUnwrapError(kid, { cause: error });
+    return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+  } catch {
+    return undefined;
   }
+}
+
+/** Encrypts a private key for storage: sealSecret of its PKCS#8 DER, the kid as additional authenticated data. */
+export function wrapPrivateKey(wrapKey: Buffer, kid: string, privateKey: KeyObject): Buffer {
+  const plaintext = privateKey.export({ format: 'der', type: 'pkcs8' });
+  try {
+    return sealSecret(wrapKey, kid, plaintext);
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+export function unwrapPrivateKey(wrapKey: Buffer, kid: string, wrapped: Uint8Array): KeyObject {
+  const plaintext = openSecret(wrapKey, kid, wrapped);
+  if (!plaintext) throw new KeyUnwrapError(kid);
   try {
     return createPrivateKey({ key: plaintext, format: 'der', type: 'pkcs8' });
   } finally {

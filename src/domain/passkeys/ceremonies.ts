@@ -31,7 +31,7 @@ export interface CeremonyOptions {
 export interface WebAuthnCeremonies {
   registrationOptions(input: { userId: string; userName: string; exclude: readonly CredentialDescriptor[] }): Promise<CeremonyOptions>;
   verifyRegistration(response: unknown, expectedChallenge: string): Promise<VerifiedRegistration>;
-  authenticationOptions(input: { userVerification: 'required' | 'preferred'; allow: readonly CredentialDescriptor[] }): Promise<CeremonyOptions>;
+  authenticationOptions(input: { userVerification: 'required' | 'discouraged'; allow: readonly CredentialDescriptor[] }): Promise<CeremonyOptions>;
   /** The credential id and user handle an assertion names, read before anything is verified; undefined when it is malformed. */
   credentialOf(response: unknown): { credentialId: string; userHandle: string | undefined } | undefined;
   verifyAuthentication(

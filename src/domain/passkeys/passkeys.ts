@@ -104,12 +104,10 @@ export class Passkeys {
     await this.deps.audit.record({ type: 'passkey_removed', userId, ip: context.ip ?? null, detail: { passkey: id, by: context.actorId ?? userId }, at: this.deps.clock.now() });
   }
 
-  /** Removes every passkey of the user (an administrator's reset of lost factors); answers how many. */
-  async removeAll(userId: string, context: AttemptContext & { actorId: string }): Promise<number> {
+  /** Removes every passkey of the user (a reset of lost second factors, docs/mfa.md); answers how many. */
+  async removeAll(userId: string): Promise<number> {
     const removed = await this.deps.passkeys.removeAll(userId);
-    if (removed > 0) {
-      await this.deps.audit.record({ type: 'passkey_removed', userId, ip: context.ip ?? null, detail: { all: true, count: removed, by: context.actorId }, at: this.deps.clock.now() });
-    }
+    if (removed > 0) await this.deps.audit.record({ type: 'passkey_removed', userId, detail: { all: true, count: removed }, at: this.deps.clock.now() });
     return removed;
   }
 
@@ -142,6 +140,29 @@ export class Passkeys {
       context,
     );
     return { user, amr: [authenticationMethodOf(passkey)] };
+  }
+
+  /**
+   * Options for a passkey as the second step after a password: the pending
+   * user's own credentials only, user verification not asked (the password
+   * was the knowledge factor; the passkey proves possession).
+   */
+  async secondFactorOptions(sessionId: string, userId: string): Promise<Record<string, unknown>> {
+    const existing = await this.deps.passkeys.listByUser(userId);
+    if (existing.length === 0) throw rejected('This account has no passkey: use another way to finish signing in.');
+    const { options, challenge } = await this.deps.ceremonies.authenticationOptions({ userVerification: 'discouraged', allow: existing.map(descriptorOf) });
+    await this.issue(sessionId, 'second_factor', challenge, userId);
+    return options;
+  }
+
+  /** The RFC 8176 method a passkey assertion proves for the pending user's second step, or undefined when it does not verify. */
+  async verifySecondFactor(sessionId: string, userId: string, response: unknown, context: AttemptContext = {}): Promise<readonly ['hwk' | 'swk'] | undefined> {
+    const pending = await this.deps.challenges.take(sessionId, 'second_factor', this.deps.clock.now());
+    if (!pending || pending.userId !== userId) throw noCeremony();
+    const named = this.deps.ceremonies.credentialOf(response);
+    const passkey = named && (await this.deps.passkeys.findByCredentialId(named.credentialId));
+    if (!passkey || passkey.userId !== userId) return undefined;
+    return (await this.verifyAssertion(passkey, response, pending.challenge, false, context)) ? [authenticationMethodOf(passkey)] : undefined;
   }
 
   /** Verifies the signature, then the counter (clone detection), then records the use; false for any failure. */

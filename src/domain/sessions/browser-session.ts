@@ -17,27 +17,42 @@ export interface BrowserSession {
   readonly expiresAt: Date;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /** RFC 8176 methods of the sign-in (`pwd`, then `otp` after a second factor); unset on sessions made before they were recorded. */
+  readonly amr?: readonly string[];
+  /** When the user authenticated (OIDC `auth_time`); unset: `createdAt`. */
+  readonly authTime?: Date;
+  /** The password was right and a second factor is due: the pending step's token (docs/mfa.md). Server-side only. */
+  readonly mfaPending?: string;
 }
 
 /** The JSON-safe form of a session (instants as epoch milliseconds), as Redis and the session cookie's state carry it. */
-export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt'> & {
+export type SessionRecord = Omit<BrowserSession, 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'authTime'> & {
   readonly createdAt: number;
   readonly lastSeenAt: number;
   readonly expiresAt: number;
+  readonly authTime?: number;
 };
 
-export const toSessionRecord = (session: BrowserSession): SessionRecord => ({
+export const toSessionRecord = ({ authTime, ...session }: BrowserSession): SessionRecord => ({
   ...session,
   createdAt: session.createdAt.getTime(),
   lastSeenAt: session.lastSeenAt.getTime(),
   expiresAt: session.expiresAt.getTime(),
+  ...(authTime ? { authTime: authTime.getTime() } : {}),
 });
 
-export const fromSessionRecord = (record: SessionRecord): BrowserSession => ({
+export const fromSessionRecord = ({ authTime, ...record }: SessionRecord): BrowserSession => ({
   ...record,
   createdAt: new Date(record.createdAt),
   lastSeenAt: new Date(record.lastSeenAt),
   expiresAt: new Date(record.expiresAt),
+  ...(authTime !== undefined ? { authTime: new Date(authTime) } : {}),
+});
+
+/** How and when the session's user authenticated: sessions from before amr was recorded signed in with a password at creation. */
+export const authenticationOf = (session: BrowserSession): { amr: readonly string[]; authTime: Date } => ({
+  amr: session.amr ?? ['pwd'],
+  authTime: session.authTime ?? session.createdAt,
 });
 
 export interface SessionLifetimes {

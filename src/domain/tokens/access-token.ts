@@ -21,4 +21,6 @@ export interface AccessTokenClaims {
   readonly email?: string;
   /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to; only that key's proofs may present it. */
   readonly cnf?: { readonly jkt: string };
+  /** RFC 8176 methods of the login (`pwd`, `otp`…), so a resource server can demand a second factor. */
+  readonly amr?: readonly string[];
 }

@@ -28,6 +28,8 @@ export interface AccessTokenSubject {
   readonly ttlSeconds?: number;
   /** Binds the token to a DPoP key (RFC 9449 §6). */
   readonly jkt?: string;
+  /** How the user authenticated (RFC 8176); omitted when unknown. */
+  readonly amr?: readonly string[];
 }
 
 // Headers that would let a token name its own verification key; we never follow them.
@@ -93,6 +95,7 @@ export class AccessTokens {
       ...(subject.roles ? { roles: subject.roles } : {}),
       ...(subject.email ? { email: subject.email } : {}),
       ...(subject.jkt ? { cnf: { jkt: subject.jkt } } : {}),
+      ...(subject.amr?.length ? { amr: subject.amr } : {}),
     };
     return { token: this.#signerFor(kid, privateKey)(claims), claims };
   }

@@ -46,13 +46,14 @@ export function createTokenDomain(deps: TokenDomainDeps) {
   const services: TokenServices = {
     verifyAccessToken: (token) => accessTokens.verify(token),
     isRevoked: (token) => revocations.isRevoked(token),
-    async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin, dpopJkt }) {
+    async startLogin({ userId, email, roles, client, scope, userAgent, ip, browserLogin, dpopJkt, amr: appAmr }) {
       const now = clock.now();
       const id = browserLogin?.familyId ?? randomUUID();
       const refreshToken = newOpaqueToken();
       const ttlSeconds = accessTokens.ttlFor(client);
       // Without offline_access nobody receives the refresh token: the family is only the `sid` of the access token, and ends with it.
       const offline = browserLogin?.offline ?? true;
+      const amr = browserLogin?.amr ?? appAmr ?? [];
       const familyTtlSeconds = offline ? (client.refreshTokenTtlSeconds ?? lifetimes.familyTtlSeconds) : ttlSeconds;
       await store.createFamily(
         {
@@ -65,13 +66,13 @@ export function createTokenDomain(deps: TokenDomainDeps) {
           createdAt: now,
           expiresAt: new Date(now.getTime() + familyTtlSeconds * 1000),
           browserSessionId: browserLogin?.browserSessionId ?? null,
-          authTime: browserLogin?.authTime ?? null,
-          amr: browserLogin?.amr ?? [],
+          authTime: browserLogin?.authTime ?? (appAmr ? now : null),
+          amr,
           dpopJkt: client.type === 'public' ? (dpopJkt ?? null) : null,
         },
         hashOpaqueToken(refreshToken),
       );
-      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds, ...(dpopJkt ? { jkt: dpopJkt } : {}) });
+      const { token } = await accessTokens.issue({ sub: userId, aud: client.audience, clientId: client.clientId, scope, sid: id, roles, email, ttlSeconds, amr, ...(dpopJkt ? { jkt: dpopJkt } : {}) });
       return { access_token: token, token_type: tokenTypeFor(dpopJkt), expires_in: ttlSeconds, ...(offline ? { refresh_token: refreshToken } : {}), scope };
     },
     revokeLogin: async (sid, reason) => caughtUp(await store.revokeFamily(sid, reason, clock.now())),

@@ -20,6 +20,8 @@ export interface StartLogin {
    * client's refresh token is already bound to its authentication).
    */
   readonly dpopJkt?: string;
+  /** How an app login authenticated (RFC 8176: `pwd`, `otp`); browser logins carry theirs in `browserLogin`. */
+  readonly amr?: readonly string[];
 }
 
 export interface BrowserLogin {

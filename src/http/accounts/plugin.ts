@@ -8,6 +8,9 @@ import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { KeyService } from '../../domain/keys/key-service.js';
+import type { MfaLoginStep } from '../../domain/mfa/login-step.js';
+import type { SecondFactors } from '../../domain/mfa/second-factors.js';
+import type { TotpFactor } from '../../domain/mfa/totp-factor.js';
 import type { Passkeys } from '../../domain/passkeys/passkeys.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
 import { adminRoutes } from '../admin/routes.js';
@@ -17,7 +20,9 @@ import { passkeysPlugin } from '../passkeys/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
-import { loginRateLimit, signupRateLimit } from './rate-limits.js';
+import { mfaEnrolmentRoutes } from '../mfa/enrolment-routes.js';
+import { appMfaLoginRoutes } from '../mfa/app-login-routes.js';
+import { loginRateLimit, perIpRateLimit, signupRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes.js';
 
 export interface AccountsPluginOptions {
@@ -34,6 +39,8 @@ export interface AccountsPluginOptions {
   passkeys: Passkeys;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
+  /** Second factors (docs/mfa.md). */
+  mfa: { totp: TotpFactor; factors: SecondFactors; loginStep: MfaLoginStep };
 }
 
 /**
@@ -57,11 +64,23 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   // One limiter for both login endpoints: an attacker cannot double the budget by alternating them.
   const limitLogin = loginRateLimit(app, rates);
   const limitSignup = signupRateLimit(app, rates.perIp);
-  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer });
-  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens });
+  // Every route that takes a second-factor code (besides the per-account lockout, which counts wrong codes).
+  const limitCodes = perIpRateLimit(app, 'mfa', rates.perIp);
+  await app.register(accountRoutes, { accounts, clients: options.clients, tokens: options.tokens, signupEnabled: config.accounts.signupEnabled, limitLogin, limitSignup, dpop: options.dpop, issuer: config.issuer, mfa: options.mfa.loginStep });
+  await app.register(sessionRoutes, { accounts, sessions, audit, clock, issuer: config.issuer, limitLogin, tokens: options.tokens, mfa: { loginStep: options.mfa.loginStep, limitCodes } });
   await app.register(authorizationPlugin, { ...options.oidc, accounts, sessions, clients: options.clients, tokens: options.tokens, audit, clock });
   await app.register(meRoutes, { accounts, devices, sessions, audit, clock, issuer: config.issuer });
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
-  await app.register(passkeysPlugin, { passkeys: options.passkeys, accounts, sessions, tokens: options.tokens, issuer: config.issuer });
+  await app.register(mfaEnrolmentRoutes, { accounts, totp: options.mfa.totp, factors: options.mfa.factors, limitCodes });
+  await app.register(appMfaLoginRoutes, { accounts, clients: options.clients, tokens: options.tokens, dpop: options.dpop, loginStep: options.mfa.loginStep, limitCodes, issuer: config.issuer });
+  await app.register(passkeysPlugin, {
+    passkeys: options.passkeys,
+    accounts,
+    sessions,
+    tokens: options.tokens,
+    loginStep: options.mfa.loginStep,
+    limitSignIn: perIpRateLimit(app, 'passkey', rates.perIp),
+    issuer: config.issuer,
+  });
 }

@@ -49,8 +49,11 @@ export function loginRateLimit(app: FastifyInstance, settings: LoginRateSettings
   return (request: FastifyRequest) => enforce(request, [perIp, perAccount]);
 }
 
-/** Sign-up per client IP: bounds account creation and probing for taken emails. */
-export function signupRateLimit(app: FastifyInstance, perIp: number): RateLimit {
-  const limit = app.createRateLimit({ max: perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `signup-ip:${normalizeIP(request.ip)}` });
+/** Per client IP and minute, under its own name (`signup`, `mfa`…). */
+export function perIpRateLimit(app: FastifyInstance, name: string, perIp: number): RateLimit {
+  const limit = app.createRateLimit({ max: perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `${name}-ip:${normalizeIP(request.ip)}` });
   return (request: FastifyRequest) => enforce(request, [limit]);
 }
+
+/** Sign-up per client IP: bounds account creation and probing for taken emails. */
+export const signupRateLimit = (app: FastifyInstance, perIp: number): RateLimit => perIpRateLimit(app, 'signup', perIp);

@@ -4,7 +4,9 @@ import { AppError } from '../../domain/errors.js';
 import { grantScope } from '../../domain/tokens/scope.js';
 import type { DpopProofs } from '../../domain/tokens/dpop/dpop-proofs.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
-import { sendDpopNonce, tokenRequestKey } from '../dpop.js';
+import { tokenRequestKey } from '../dpop.js';
+import { mfaRequired, type MfaLoginStep } from '../../domain/mfa/login-step.js';
+import { sendAppLogin } from './app-login.js';
 import type { Accounts } from '../../domain/users/accounts.js';
 import { tokenResponseSchema } from '../oauth/schemas.js';
 import type { RateLimit } from './rate-limits.js';
@@ -20,6 +22,7 @@ export interface AccountRoutesOptions {
   /** A DPoP proof binds the app's login like at the token endpoint (RFC 9449 §5). */
   dpop: DpopProofs;
   issuer: string;
+  mfa: MfaLoginStep;
 }
 
 /** Self sign-up and the first-party app's password login. */
@@ -73,19 +76,10 @@ export async function accountRoutes(app: FastifyInstance, options: AccountRoutes
       // Before the password is checked: a bad proof costs no hash and says nothing about the account.
       const dpopJkt = await tokenRequestKey(request, client, options.dpop, loginUri);
       const user = await accounts.checkCredentials(email, password, { ip: request.ip, clientId });
-      const response = await options.tokens.startLogin({
-        userId: user.id,
-        email: user.email,
-        roles: user.roles,
-        client,
-        scope: granted,
-        ip: request.ip,
-        ...(request.headers['user-agent'] ? { userAgent: request.headers['user-agent'] } : {}),
-        ...(dpopJkt ? { dpopJkt } : {}),
-      });
-      sendDpopNonce(reply, options.dpop, dpopJkt);
-      // RFC 6749 §5.1: token responses are never cached.
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+      // docs/mfa.md: with a second factor the password only earns an mfa_token for POST /v1/auth/login/mfa.
+      const step = await options.mfa.afterPassword(user.id, { clientId, scope: granted, dpopJkt: dpopJkt ?? null }, client.requireMfa === true);
+      if (step.kind === 'mfa_required') throw mfaRequired(step, 'token');
+      return sendAppLogin(request, reply, options, { user, client, scope: granted, dpopJkt, amr: step.amr });
     },
   );
 }

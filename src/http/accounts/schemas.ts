@@ -23,6 +23,9 @@ export const sessionSchema = {
     expires_at: { type: 'string', format: 'date-time' },
     idle_expires_at: { type: 'string', format: 'date-time' },
     csrf_token: { type: 'string' },
+    // docs/mfa.md: how and when the user signed in (RFC 8176, OIDC auth_time).
+    amr: { type: 'array', items: { type: 'string' } },
+    auth_time: { type: 'integer' },
   },
 } as const;
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizeOutcome, Authorization, SignedInSession } from '../../domain/authorization/authorize.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import type { Accounts } from '../../domain/users/accounts.js';
+import { authenticationOf } from '../../domain/sessions/browser-session.js';
 import { principalOf } from '../auth/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { LOGIN_PAGE_CSP } from '../session/login-page.js';
@@ -28,8 +29,8 @@ export async function authorizeRoutes(app: FastifyInstance, { authorization, acc
   const signedIn = async (request: FastifyRequest): Promise<SignedInSession | undefined> => {
     const session = sessions.current(request);
     if (!session?.userId || !(await accounts.activeUser(session.userId))) return undefined;
-    // The session is made at sign-in (a new id each time), so its creation is the time of authentication.
-    return { userId: session.userId, sessionId: session.publicId, authTime: session.createdAt, amr: ['pwd'] };
+    // Recorded at sign-in (docs/mfa.md): the password, and the second factor when there was one.
+    return { userId: session.userId, sessionId: session.publicId, ...authenticationOf(session) };
   };
 
   const answer = async (request: FastifyRequest, reply: FastifyReply, decide: () => Promise<AuthorizeOutcome>, afterLoginForm = false) => {

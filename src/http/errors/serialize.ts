@@ -11,6 +11,7 @@ export function toProblem(error: AppError, instance?: string) {
     status: error.status,
     ...(error.detail ? { detail: error.detail } : {}),
     ...(instance ? { instance } : {}),
+    ...error.extensions,
   };
 }
 

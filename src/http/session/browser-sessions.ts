@@ -2,6 +2,7 @@ import type { FastifySessionObject } from '@fastify/session';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.js';
 import {
+  authenticationOf,
   fromSessionRecord,
   needsTouch,
   openSession,
@@ -39,9 +40,17 @@ export class BrowserSessions {
    * Signs the user in: the session gets a new id (whatever id the browser
    * presented is destroyed: no session fixation) and a new CSRF token.
    */
-  async signIn(request: FastifyRequest, userId: string): Promise<BrowserSession> {
+  async signIn(request: FastifyRequest, userId: string, amr: readonly string[] = ['pwd']): Promise<BrowserSession> {
     await sessionObject(request).regenerate();
-    return this.install(request, openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes));
+    const session = openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes);
+    return this.install(request, { ...session, amr, authTime: session.createdAt });
+  }
+
+  /** The password was right and a second factor is due: the request's session (made if need be) remembers the pending step. */
+  markMfaPending(request: FastifyRequest, token: string): BrowserSession {
+    const session = { ...this.preLogin(request), mfaPending: token };
+    sessionObject(request).state = toSessionRecord(session);
+    return session;
   }
 
   /**
@@ -53,7 +62,8 @@ export class BrowserSessions {
     if (!previous?.userId) return undefined;
     await sessionObject(request).regenerate();
     const fresh = openSession({ userId: previous.userId, userAgent: request.headers['user-agent'], ip: request.ip }, this.clock.now(), this.lifetimes);
-    return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt });
+    const { amr, authTime } = authenticationOf(previous);
+    return this.install(request, { ...fresh, createdAt: previous.createdAt, expiresAt: previous.expiresAt, amr, authTime });
   }
 
   /** The pre-login session that carries the login form's CSRF token; made when the request has none. */

@@ -14,6 +14,8 @@ import { isFormPost } from '../auth/cross-site.js';
 import { toAppError } from '../errors/to-app-error.js';
 import type { BrowserSessions } from './browser-sessions.js';
 import { LOGIN_PAGE_CSP, renderLoginForm, renderSignedIn, renderSignedOut } from './login-page.js';
+import { BROWSER_LOGIN, type MfaLoginStep } from '../../domain/mfa/login-step.js';
+import { beginBrowserMfaStep, browserMfaRoutes, type FinishSignIn } from '../mfa/browser-login-routes.js';
 import { DEFAULT_LANDING, sessionView, startBrowserSession } from './sign-in.js';
 
 export interface SessionRoutesOptions {
@@ -24,6 +26,8 @@ export interface SessionRoutesOptions {
   issuer: string;
   limitLogin: RateLimit;
   tokens: Pick<TokenServices, 'revokeBrowserSessionLogins' | 'moveBrowserSessionLogins'>;
+  /** The second factor (docs/mfa.md): its login step, and the limiter of its code routes. */
+  mfa: { loginStep: MfaLoginStep; limitCodes: RateLimit };
 }
 
 interface LoginBody {
@@ -116,15 +120,22 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
     },
     async (request, reply) => {
       const user = await accounts.checkCredentials(request.body.email, request.body.password, { ip: request.ip });
-      const session = await startBrowserSession(request, options, user.id);
-      reply.header('cache-control', 'no-store');
-      if (isFormPost(request)) {
-        // 303: the browser follows with a GET, so a reload never re-posts the password.
-        return reply.code(303).header('location', safeReturnTo(request.body.return_to, options.issuer) ?? DEFAULT_LANDING).send();
-      }
-      return view(user, session);
+      const step = await options.mfa.loginStep.afterPassword(user.id, BROWSER_LOGIN);
+      if (step.kind === 'mfa_required') return beginBrowserMfaStep(request, reply, sessions, step, safeReturnTo(request.body.return_to, options.issuer));
+      return finishSignIn(request, reply, user, step.amr, request.body.return_to);
     },
   );
+
+  const finishSignIn: FinishSignIn = async (request, reply, user, amr, returnTo) => {
+    const session = await startBrowserSession(request, options, user.id, amr);
+    reply.header('cache-control', 'no-store');
+    if (isFormPost(request)) {
+      // 303: the browser follows with a GET, so a reload never re-posts the password.
+      return reply.code(303).header('location', safeReturnTo(returnTo, options.issuer) ?? DEFAULT_LANDING).send();
+    }
+    return reply.send(view(user, session));
+  };
+  await app.register(browserMfaRoutes, { accounts, sessions, loginStep: options.mfa.loginStep, limitCodes: options.mfa.limitCodes, issuer: options.issuer, finishSignIn });
 
   app.get('/v1/session', { config: { auth: 'session' }, schema: { response: { 200: sessionSchema } } }, async (request) => {
     const session = sessions.current(request);

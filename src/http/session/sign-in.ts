@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { idleExpiresAt, type BrowserSession, type SessionLifetimes } from '../../domain/sessions/browser-session.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { UserView } from '../../domain/users/user.js';
+import { sessionAuthentication } from '../mfa/session-view.js';
 import type { BrowserSessions } from './browser-sessions.js';
 
 /** Where a browser lands after signing in when the request named no safe `return_to`. */
@@ -14,11 +15,13 @@ export const sessionView = (user: UserView, session: BrowserSession, lifetimes: 
   expires_at: session.expiresAt.toISOString(),
   idle_expires_at: idleExpiresAt(session, lifetimes).toISOString(),
   csrf_token: session.csrfToken,
+  ...sessionAuthentication(session),
 });
 
 /**
  * What every way of signing a browser in does once the user is known (the
- * password, a passkey): a fresh session id, and a browser that signs in again
+ * password, a second factor, a passkey): a fresh session id carrying how the
+ * user signed in (RFC 8176 `amr`), and a browser that signs in again
  * (prompt=login, max_age) keeps what it authorized, which now ends with the
  * new session.
  */
@@ -26,9 +29,10 @@ export async function startBrowserSession(
   request: FastifyRequest,
   deps: { sessions: BrowserSessions; tokens: Pick<TokenServices, 'moveBrowserSessionLogins'> },
   userId: string,
+  amr: readonly string[],
 ): Promise<BrowserSession> {
   const previous = deps.sessions.current(request);
-  const session = await deps.sessions.signIn(request, userId);
+  const session = await deps.sessions.signIn(request, userId, amr);
   if (previous?.userId === userId) await deps.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
   return session;
 }

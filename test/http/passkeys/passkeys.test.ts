@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { Browser } from '../../support/accounts.js';
+import { Browser, PASSWORD } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { databaseTargets } from '../../support/databases.js';
 import { onLoginPage, postAssertion, registerPasskey, signedInUser, signInOptions } from '../../support/passkeys.js';
@@ -84,7 +84,8 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     const signedIn = await postAssertion(browser, csrf, authenticator.authenticate(options), '/v1/me');
     expect(signedIn.statusCode).toBe(200);
     expect(signedIn.headers['cache-control']).toBe('no-store');
-    expect(signedIn.json()).toMatchObject({ user: { id, email }, location: '/v1/me', csrf_token: expect.any(String) });
+    // RFC 8176: a device-bound passkey is a hardware-secured key.
+    expect(signedIn.json()).toMatchObject({ user: { id, email }, location: '/v1/me', csrf_token: expect.any(String), amr: ['hwk'] });
     expect(browser.cookies.get('sid')).not.toBe(preLoginCookie);
     expect((await browser.request({ method: 'GET', url: '/v1/me' })).json()).toEqual({ id, email, roles: ['user'] });
     expect(await auditOf(id)).toContainEqual({ type: 'login_succeeded', method: 'passkey' });
@@ -215,7 +216,10 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     expect((await owner.request({ method: 'GET', url: '/v1/me/passkeys' })).json().passkeys[0]).toMatchObject({ synced: true, backed_up: true });
     for (let i = 0; i < 2; i++) {
       const { browser, csrf } = await onLoginPage(t.app);
-      expect((await postAssertion(browser, csrf, authenticator.authenticate(await signInOptions(browser, csrf)))).statusCode).toBe(200);
+      const signedIn = await postAssertion(browser, csrf, authenticator.authenticate(await signInOptions(browser, csrf)));
+      expect(signedIn.statusCode).toBe(200);
+      // A synced passkey's private key lives in a cloud keychain too: a software-secured key.
+      expect(signedIn.json().amr).toEqual(['swk']);
     }
   });
 
@@ -248,6 +252,42 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     const login = await onLoginPage(t.app);
     const refused = await postAssertion(login.browser, login.csrf, authenticator.authenticate(await signInOptions(login.browser, login.csrf)));
     expect(problemOf(refused)).toEqual(GENERIC);
+  });
+
+  it('counts as a second factor: after the password, /login/mfa offers the passkey, which finishes the sign-in with amr pwd+hwk', async () => {
+    const { id, email, authenticator, passkey } = await withPasskey();
+    const other = await withPasskey();
+    const { browser, csrf } = await onLoginPage(t.app);
+    const password = await browser.request({ method: 'POST', url: '/v1/session', payload: { email, password: PASSWORD } });
+    expect(password.statusCode).toBe(401);
+    expect(password.json()).toMatchObject({ type: 'urn:identity-service:problem:mfa_required', methods: ['passkey'] });
+    const page = await browser.request({ method: 'GET', url: '/login/mfa?return_to=/v1/me' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Use a passkey');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+
+    const secondStep = async () => {
+      const options = await browser.request({ method: 'POST', url: '/v1/session/mfa/passkey/options', headers: { 'x-csrf-token': csrf }, payload: {} });
+      expect(options.statusCode).toBe(200);
+      return options.json() as { challenge: string; allowCredentials: { id: string }[]; userVerification: string };
+    };
+    const finish = (response: unknown) =>
+      browser.request({ method: 'POST', url: '/v1/session/mfa/passkey', headers: { 'x-csrf-token': csrf }, payload: { response, return_to: '/v1/me' } });
+    const options = await secondStep();
+    expect(options).toMatchObject({ userVerification: 'discouraged', allowCredentials: [{ id: authenticator.credentials[0]!.id.toString('base64url') }] });
+    // Another account's passkey does not finish this account's sign-in.
+    const foreign = await finish(other.authenticator.authenticate(options));
+    expect(foreign.statusCode).toBe(401);
+    expect(problemOf(foreign)).toEqual(GENERIC);
+    const done = await finish(authenticator.authenticate(await secondStep()));
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ user: { id, email }, amr: ['pwd', 'hwk'], location: '/v1/me' });
+    expect((await browser.request({ method: 'GET', url: '/v1/me' })).statusCode).toBe(200);
+    // The factor port lists it beside TOTP's kinds.
+    expect((await browser.request({ method: 'GET', url: '/v1/me/mfa' })).json().factors).toEqual([{ kind: 'passkey', id: passkey.id, created_at: expect.any(String) }]);
+    // No sign-in waits any more.
+    const after = await browser.request({ method: 'POST', url: '/v1/session/mfa/passkey/options', headers: { 'x-csrf-token': done.json().csrf_token }, payload: {} });
+    expect(after.json().type).toBe('urn:identity-service:problem:mfa_expired');
   });
 
   it('needs the login page\'s session and CSRF token, from this origin', async () => {

@@ -66,6 +66,7 @@ export function refreshTokenGrant(deps: RefreshGrantDeps): Grant {
       roles: family.roles,
       email: family.email,
       ttlSeconds,
+      amr: family.amr,
       ...(request.dpopJkt ? { jkt: request.dpopJkt } : {}),
     });
     const response: TokenResponse = { access_token: token, token_type: tokenTypeFor(request.dpopJkt), expires_in: ttlSeconds, refresh_token: successor, scope };
