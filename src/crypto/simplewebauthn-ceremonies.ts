@@ -121,6 +121,6 @@ export class SimpleWebAuthnCeremonies implements WebAuthnCeremonies {
       }),
     );
     if (!verified) throw new PasskeyResponseRejected('signature not verified');
-    return { counter: authenticationInfo.newCounter, backedUp: authenticationInfo.credentialBackedUp, userVerified: authenticationInfo.userVerified };
+    return { counter: authenticationInfo.newCounter, backedUp: authenticationInfo.credentialBackedUp };
   }
 }

@@ -13,7 +13,6 @@ export type VerifiedRegistration = Pick<Passkey, 'credentialId' | 'publicKey' | 
 export interface VerifiedAssertion {
   readonly counter: number;
   readonly backedUp: boolean;
-  readonly userVerified: boolean;
 }
 
 /** Options for the browser (PublicKeyCredentialCreationOptionsJSON or …RequestOptionsJSON) and the challenge they carry. */

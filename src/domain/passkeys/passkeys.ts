@@ -26,7 +26,7 @@ export interface PasskeySignIn {
   readonly amr: readonly ['hwk' | 'swk'];
 }
 
-export const MAX_PASSKEYS_PER_USER = 20;
+const MAX_PASSKEYS_PER_USER = 20;
 
 // One answer for an unknown credential, a bad signature, a suspected clone, a
 // locked or disabled account: the response says nothing of which it was.
@@ -89,10 +89,6 @@ export class Passkeys {
 
   async list(userId: string): Promise<PasskeyView[]> {
     return (await this.deps.passkeys.listByUser(userId)).map(passkeyViewOf);
-  }
-
-  async has(userId: string): Promise<boolean> {
-    return (await this.deps.passkeys.listByUser(userId)).length > 0;
   }
 
   async rename(userId: string, id: string, name: string): Promise<void> {

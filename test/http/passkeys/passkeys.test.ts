@@ -332,3 +332,26 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     expect(page.body).toContain('Add a passkey');
   });
 });
+
+describe('passkey sign-in rate limit', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(databaseTargets[0]!, { env: { RATE_LIMIT_LOGIN_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    expect(t.specViolations).toEqual([]);
+    await t.close();
+  });
+
+  it('answers 429 with Retry-After past RATE_LIMIT_LOGIN_PER_MINUTE passkey requests from one IP in a minute', async () => {
+    const { browser, csrf } = await onLoginPage(t.app);
+    const statuses: number[] = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await browser.request({ method: 'POST', url: '/v1/session/passkey/options', headers: { 'x-csrf-token': csrf }, payload: {} });
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
