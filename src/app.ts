@@ -129,7 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit, extraKinds: [passkeyFactorKind(accounts.passkeys)] });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });
-  const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services }), idTokens: tokens.idTokens, issuer: config.issuer };
+  const oidc = { ...buildAuthorization({ config, clock, database: database.handle, clients, tokens: tokens.services, hasSecondFactor: (userId) => mfa.factors.isEnrolled(userId) }), idTokens: tokens.idTokens, issuer: config.issuer };
   await app.register(accountsPlugin, { config, clock, ...accounts, clients, tokens: tokens.services, keys, oidc, dpop, mfa });
 
   app.decorate('keyRing', keys);

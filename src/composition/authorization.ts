@@ -15,10 +15,11 @@ export interface AuthorizationWiring {
   database: DatabaseHandle;
   clients: ClientRegistry;
   tokens: TokenServices;
+  hasSecondFactor: (userId: string) => Promise<boolean>;
 }
 
 /** The authorization endpoint's use-cases (OpenID Connect) on their PostgreSQL stores. */
-export function buildAuthorization({ config, clock, database, clients, tokens }: AuthorizationWiring) {
+export function buildAuthorization({ config, clock, database, clients, tokens, hasSecondFactor }: AuthorizationWiring) {
   const consentStore = new PostgresConsentStore(database);
   return {
     authorization: new Authorization({
@@ -28,6 +29,7 @@ export function buildAuthorization({ config, clock, database, clients, tokens }:
       consents: consentStore,
       clock,
       issuer: config.issuer,
+      hasSecondFactor,
     }),
     consents: new Consents(consentStore, tokens),
   };

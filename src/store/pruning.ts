@@ -56,6 +56,10 @@ const STATEMENTS: Record<PruneTarget, readonly string[]> = {
     counted(`DELETE FROM revocations WHERE id IN (
       SELECT id FROM revocations WHERE revoked_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
   ],
+  mfa_challenges: [
+    counted(`DELETE FROM mfa_challenges WHERE token_hash IN (
+      SELECT token_hash FROM mfa_challenges WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+  ],
 };
 
 /** Batched deletes of dead rows under a session-level advisory lock (PostgreSQL and the embedded database alike). */

@@ -1,40 +1,24 @@
-import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
-import { embeddedTarget } from '../support/databases.js';
-import { freePort } from '../support/process.js';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
+import { chromiumAvailable, launchChromium, listeningApp } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`${CHROMIUM} is missing (Debian package chromium; scripts/ci-setup.sh installs it): the browser test is skipped`);
-
-describe.skipIf(!available)('signing in from a real browser (headless Chromium)', () => {
+describe.skipIf(!chromiumAvailable)('signing in from a real browser (headless Chromium)', () => {
+  let server: Awaited<ReturnType<typeof listeningApp>>;
   let app: FastifyInstance;
   let browser: Browser;
   let base: string;
-  let database: Awaited<ReturnType<typeof embeddedTarget.create>>;
 
   beforeAll(async () => {
-    database = await embeddedTarget.create();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // The issuer is the origin the browser sees, as in production.
-    app = await buildApp(loadConfig({ ...database.env, LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base }));
-    await app.listen({ port, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    server = await listeningApp();
+    ({ app, base } = server);
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await database?.drop();
+    await server?.close();
   });
 
   it('logs in through /login, reads /v1/me, and logs out', async () => {

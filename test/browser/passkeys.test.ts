@@ -1,39 +1,29 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/index.js';
 import { PASSWORD, signUp, uniqueEmail } from '../support/accounts.js';
-import { launchChromium, skipWithoutChromium } from '../support/chromium.js';
-import { embeddedTarget } from '../support/databases.js';
-import { freePort, PROJECT_ROOT } from '../support/process.js';
+import { chromiumAvailable, launchChromium, listeningApp } from '../support/chromium.js';
+import { PROJECT_ROOT } from '../support/process.js';
 
-const skip = skipWithoutChromium('the passkey browser test');
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test-artifacts', 'passkeys');
 
-describe.skipIf(skip)('passkeys in a real browser (headless Chromium, DevTools virtual authenticator)', () => {
-  let app: FastifyInstance;
+describe.skipIf(!chromiumAvailable)('passkeys in a real browser (headless Chromium, DevTools virtual authenticator)', () => {
+  let server: Awaited<ReturnType<typeof listeningApp>>;
   let browser: Browser;
   let base: string;
-  let database: Awaited<ReturnType<typeof embeddedTarget.create>>;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    database = await embeddedTarget.create();
-    const port = await freePort();
     // WebAuthn needs a secure context and an RP ID that is the page's host: http://localhost is both.
-    base = `http://localhost:${port}`;
-    app = await buildApp(loadConfig({ ...database.env, LOG_LEVEL: 'silent', PORT: String(port), ISSUER: base }));
-    await app.listen({ port, host: '127.0.0.1' });
+    server = await listeningApp('localhost');
+    base = server.base;
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await database?.drop();
+    await server?.close();
   });
 
   const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -46,7 +36,7 @@ describe.skipIf(skip)('passkeys in a real browser (headless Chromium, DevTools v
 
   it('registers a passkey at /account/passkeys, signs in with it alone, removes it, and is refused with it then', async () => {
     const email = uniqueEmail('passkey');
-    const { id } = await signUp(app, email);
+    const { id } = await signUp(server.app, email);
     const context = await browser.newContext();
     const page = await context.newPage();
     const violations: string[] = [];

@@ -73,7 +73,7 @@ describe('loadClientsFile', () => {
     const settings = YAML.replace(
       '    audience: api\n  - client_id: orders',
       '    audience: api\n    access_token_ttl_seconds: 1800\n    refresh_token_ttl_seconds: 5184000\n    refresh_idle_ttl_seconds: 604800\n' +
-        '    post_logout_redirect_uris: ["com.example.app:/signed-out"]\n    token_endpoint_auth_method: none\n    require_dpop: true\n  - client_id: orders',
+        '    post_logout_redirect_uris: ["com.example.app:/signed-out"]\n    token_endpoint_auth_method: none\n    require_dpop: true\n    require_mfa: true\n  - client_id: orders',
     );
     const [mobile, orders] = loadClientsFile(file('settings.yaml', settings), hashSecret);
     expect(mobile).toMatchObject({
@@ -83,11 +83,13 @@ describe('loadClientsFile', () => {
       postLogoutRedirectUris: ['com.example.app:/signed-out'],
       tokenEndpointAuthMethod: 'none',
       requireDpop: true,
+      requireMfa: true,
     });
     // Unset, the service-wide defaults apply, and a confidential client may use either secret method.
     expect(orders?.accessTokenTtlSeconds).toBeUndefined();
     expect(orders?.tokenEndpointAuthMethod).toBeUndefined();
     expect(orders?.requireDpop).toBeUndefined();
+    expect(orders?.requireMfa).toBeUndefined();
   });
 
   it('stops at start on a malformed per-client setting, naming the client', () => {
@@ -104,6 +106,7 @@ describe('loadClientsFile', () => {
       ['token_endpoint_auth_method: client_secret_basic', 'mobile', /clients\[0\] \(mobile\): token_endpoint_auth_method violates the public\/confidential rules$/],
       ['token_endpoint_auth_method: none', 'orders', /clients\[1\] \(orders\): token_endpoint_auth_method/],
       ['require_dpop: "yes"', 'mobile', /clients\[0\] \(mobile\): require_dpop must be boolean$/],
+      ['require_mfa: 1', 'orders', /clients\[1\] \(orders\): require_mfa must be boolean$/],
     ];
     for (const [line, client, message] of cases) {
       expect(() => loadClientsFile(file(`bad-${client}.yaml`, withSetting(line, client)), hashSecret), line).toThrow(message);

@@ -93,6 +93,19 @@ describe.each(implementations)('BrowserSessionStore contract: $name', (implement
     expect(await s.store.get(hash())).toBeUndefined();
   });
 
+  it('keeps how the user signed in, and a pending second-factor step written by an update (docs/mfa.md)', async () => {
+    const userId = await s.newUser();
+    const signedIn = { ...open(userId), amr: ['pwd', 'otp'], authTime: new Date(s.clock.now().getTime() - 1000) };
+    const idHash = hash();
+    await s.store.insert(idHash, signedIn);
+    expect(await s.store.get(idHash)).toEqual(signedIn);
+    const preLogin = hash();
+    await s.store.insert(preLogin, open(null));
+    const pending = { ...(await s.store.get(preLogin))!, mfaPending: 'pending-step-token' };
+    await s.store.update(preLogin, pending);
+    expect(await s.store.get(preLogin)).toEqual(pending);
+  });
+
   it('hides a session past its idle deadline, and one past its absolute deadline even when used', async () => {
     const userId = await s.newUser();
     const idle = hash();

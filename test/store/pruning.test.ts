@@ -86,6 +86,11 @@ function rows(db: DatabaseHandle, clock: ManualClock, userId: string) {
       await db.query('INSERT INTO revocations (version, sid, revoked_at) VALUES (1, $1, $2)', [sid, at(-revokedAgo)]);
       return sid;
     },
+    async mfaChallenge(expiresIn: number): Promise<string> {
+      const tokenHash = randomBytes(16).toString('hex');
+      await db.query('INSERT INTO mfa_challenges (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [tokenHash, userId, at(expiresIn - 5 * MINUTE), at(expiresIn)]);
+      return tokenHash;
+    },
   };
 }
 
@@ -115,7 +120,7 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
     await drop();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, authorization_requests, revocations CASCADE');
+    await db.query('TRUNCATE users, browser_sessions, refresh_families, refresh_tokens, authorization_codes, authorization_requests, revocations, mfa_challenges CASCADE');
     clock = new ManualClock();
     userId = await insertUser(db);
     insert = rows(db, clock, userId);
@@ -218,6 +223,14 @@ describe.each(databaseTargets)('pruning expired and revoked rows on $name', (tar
 
     expect(await pruner().runOnce()).toMatchObject({ authorization_requests: 1 });
     expect(await ids(db, 'SELECT id_hash AS id FROM authorization_requests')).toEqual([waiting]);
+  });
+
+  it('deletes pending second-factor steps once past their deadline', async () => {
+    const waiting = await insert.mfaChallenge(MINUTE);
+    await insert.mfaChallenge(-1);
+
+    expect(await pruner().runOnce()).toMatchObject({ mfa_challenges: 1 });
+    expect(await ids(db, 'SELECT token_hash AS id FROM mfa_challenges')).toEqual([waiting]);
   });
 
   it('follows the injected clock: rows go once their deadline has passed by its retention, not before', async () => {

@@ -52,3 +52,9 @@ export async function appLogin(app: FastifyInstance, email: string, password = P
   if (response.statusCode !== 200) throw new Error(`app login failed: ${response.statusCode} ${response.body}`);
   return response.json() as { access_token: string; refresh_token: string; expires_in: number; scope: string; token_type: string };
 }
+
+/** An HTML form post from one of the service's own pages (what a browser sends when the user clicks submit). */
+export const sameOriginForm = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+  payload: new URLSearchParams(fields).toString(),
+});

@@ -16,6 +16,8 @@ export interface AuthorizationRequest {
   readonly loginHint?: string;
   /** RFC 9449 §10: the thumbprint of the DPoP key the code exchange must prove. */
   readonly dpopJkt?: string;
+  /** OIDC Core §3.1.2.1 `acr_values`, as sent (docs/mfa.md: the multi-factor policy asks for a second factor). */
+  readonly acrValues?: string;
 }
 
 export type Prompt = 'none' | 'login' | 'consent';
@@ -91,5 +93,6 @@ export function parseAuthorizationRequest(params: Parameters, target: RedirectTa
     ...(maxAge !== undefined ? { maxAge } : {}),
     ...(params.login_hint !== undefined ? { loginHint: params.login_hint } : {}),
     ...(params.dpop_jkt !== undefined ? { dpopJkt: params.dpop_jkt } : {}),
+    ...(params.acr_values !== undefined ? { acrValues: params.acr_values } : {}),
   };
 }

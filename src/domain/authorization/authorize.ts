@@ -3,6 +3,7 @@ import type { Client, ClientRegistry } from '../clients/client.js';
 import type { Clock } from '../clock.js';
 import { AppError, isAppError } from '../errors.js';
 import { parseScope } from '../tokens/scope.js';
+import { requestsMfa, usedSecondFactor } from '../mfa/amr.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import type { AuthorizationCodeStore } from './authorization-code-store.js';
 import { parseAuthorizationRequest, redirectTargetOf, type AuthorizationRequest, type RedirectTarget } from './authorization-request.js';
@@ -32,6 +33,8 @@ export interface AuthorizationDeps {
   readonly consents: ConsentStore;
   readonly clock: Clock;
   readonly issuer: string;
+  /** Whether the user has a second factor to sign in with (docs/mfa.md). */
+  readonly hasSecondFactor: (userId: string) => Promise<boolean>;
 }
 
 /** RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty for a client that redeems at once. */
@@ -94,6 +97,16 @@ export class Authorization {
       if (prompt.has('none')) return this.errorRedirect(target, 'login_required', 'The user is not signed in.');
       return { kind: 'login', requestId: requestId ?? (await this.park(pending)), loginHint: request.loginHint };
     }
+    const mfa = await this.secondFactorDue(target, request, session);
+    if (mfa === 'sign_in_again') {
+      // The session predates the user's second factor: the sign-in (password, then the code) is done again.
+      if (prompt.has('none')) return this.errorRedirect(target, 'login_required', 'A sign-in with a second factor is required.');
+      return { kind: 'login', requestId: requestId ?? (await this.park(pending)), loginHint: request.loginHint };
+    }
+    if (mfa === 'not_enrolled') {
+      if (requestId) await this.deps.requests.delete(hashOpaqueToken(requestId));
+      return this.errorRedirect(target, 'access_denied', `This application requires two-step verification. Set it up at ${this.deps.issuer}/account/security, then try again.`);
+    }
     if (await this.needsConsent(target.client, request, session)) {
       if (prompt.has('none')) return this.errorRedirect(target, 'consent_required', 'The user has not allowed this application.');
       const id = requestId ?? (await this.park(pending));
@@ -101,6 +114,13 @@ export class Authorization {
     }
     if (requestId) await this.deps.requests.delete(hashOpaqueToken(requestId));
     return this.issueCode(request, session);
+  }
+
+  /** A client with `require_mfa`, or `acr_values` naming the multi-factor policy, needs a session signed in with a second factor. */
+  private async secondFactorDue(target: RedirectTarget, request: AuthorizationRequest, session: SignedInSession): Promise<'sign_in_again' | 'not_enrolled' | undefined> {
+    if (!target.client.requireMfa && !requestsMfa(request.acrValues)) return undefined;
+    if (usedSecondFactor(session.amr)) return undefined;
+    return (await this.deps.hasSecondFactor(session.userId)) ? 'sign_in_again' : 'not_enrolled';
   }
 
   /** First-party clients are the service's own apps; others need the user's consent once per scope, or whenever they ask. */

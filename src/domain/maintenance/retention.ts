@@ -5,7 +5,7 @@
  */
 
 /** The kinds of rows the pruning job deletes. */
-export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'authorization_requests', 'revocations'] as const;
+export const PRUNE_TARGETS = ['browser_sessions', 'refresh_tokens', 'refresh_families', 'authorization_codes', 'authorization_requests', 'revocations', 'mfa_challenges'] as const;
 
 export type PruneTarget = (typeof PRUNE_TARGETS)[number];
 
@@ -20,6 +20,7 @@ export const PRUNE_STEPS: readonly (readonly PruneTarget[])[] = [
   ['authorization_codes'],
   ['authorization_requests'],
   ['revocations'],
+  ['mfa_challenges'],
 ];
 
 export interface RetentionSettings {
@@ -55,5 +56,7 @@ export function pruneCutoffs(now: Date, settings: RetentionSettings): PruneCutof
     authorization_requests: now,
     // Out of the feed and of every replica's memory by then (revocation-state.ts): the row has nothing left to stop.
     revocations: before(now, settings.revocationWindowSeconds),
+    // A login's second step (docs/mfa.md) is of no use past its deadline, spent or not.
+    mfa_challenges: now,
   };
 }

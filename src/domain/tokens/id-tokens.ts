@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { es256Signers } from './jwt-signers.js';
 import { parseScope } from './scope.js';
+import { MFA_ACR, usedSecondFactor } from '../mfa/amr.js';
 
 /** What the ID token and userinfo may say about a user (OIDC Core §5.1), chosen by scope. */
 export interface UserProfile {
@@ -32,7 +33,7 @@ export function profileClaims(user: UserProfile, scope: string): Record<string, 
   return scopes.has('email') ? { email: user.email, email_verified: user.emailVerifiedAt !== null } : {};
 }
 
-export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'amr', 'azp', 'at_hash', 'email', 'email_verified'];
+export const SUPPORTED_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'amr', 'acr', 'azp', 'at_hash', 'email', 'email_verified'];
 
 /**
  * OpenID Connect ID tokens (Core §2), ES256 under the key ring that signs
@@ -61,6 +62,8 @@ export class IdTokens {
       ...(input.authTime ? { auth_time: Math.floor(input.authTime.getTime() / 1000) } : {}),
       ...(input.nonce ? { nonce: input.nonce } : {}),
       ...(input.amr.length > 0 ? { amr: input.amr } : {}),
+      // docs/mfa.md: a login with a second factor satisfies the multi-factor policy, which relying parties request with acr_values.
+      ...(usedSecondFactor(input.amr) ? { acr: MFA_ACR } : {}),
       sid: input.sid,
       // Core §2: azp names the party the token was issued to; with a single audience it is that audience.
       azp: input.clientId,

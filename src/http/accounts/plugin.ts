@@ -22,6 +22,7 @@ import { sessionPlugin } from '../session/plugin.js';
 import { sessionRoutes } from '../session/routes.js';
 import { mfaEnrolmentRoutes } from '../mfa/enrolment-routes.js';
 import { appMfaLoginRoutes } from '../mfa/app-login-routes.js';
+import { securityPageRoutes } from '../mfa/security-page-routes.js';
 import { loginRateLimit, perIpRateLimit, signupRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes.js';
 
@@ -73,6 +74,7 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(adminRoutes, { accounts, devices, audit, clock });
   await app.register(keyAdminRoutes, { keys: options.keys });
   await app.register(mfaEnrolmentRoutes, { accounts, totp: options.mfa.totp, factors: options.mfa.factors, limitCodes });
+  await app.register(securityPageRoutes, { accounts, sessions, totp: options.mfa.totp, limitCodes });
   await app.register(appMfaLoginRoutes, { accounts, clients: options.clients, tokens: options.tokens, dpop: options.dpop, loginStep: options.mfa.loginStep, limitCodes, issuer: config.issuer });
   await app.register(passkeysPlugin, {
     passkeys: options.passkeys,

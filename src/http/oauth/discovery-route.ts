@@ -3,6 +3,7 @@ import { CLIENT_AUTH_METHODS } from '../../domain/clients/authenticate.js';
 import { SUPPORTED_CLAIMS } from '../../domain/tokens/id-tokens.js';
 import { DPOP_ALGORITHMS } from '../../domain/tokens/dpop/dpop-proofs.js';
 import { QUIET_ROUTE } from '../quiet-route.js';
+import { ACR_VALUES_SUPPORTED } from '../../domain/mfa/amr.js';
 
 export interface DiscoveryOptions {
   issuer: string;
@@ -46,6 +47,8 @@ export function authorizationServerMetadata({ issuer, grantTypes, scopes }: Disc
     // docs/revocation.md: the signed list of revoked logins and subjects, for verifiers that never call introspection.
     revocation_feed_uri: `${issuer}/oauth/revocations`,
     dpop_signing_alg_values_supported: DPOP_ALGORITHMS,
+    // docs/mfa.md: asking for this policy in acr_values requires a second factor.
+    acr_values_supported: ACR_VALUES_SUPPORTED,
   };
 }
 

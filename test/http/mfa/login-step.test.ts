@@ -1,16 +1,11 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { appLogin, Browser, PASSWORD, signUp } from '../../support/accounts.js';
+import { appLogin, Browser, PASSWORD, sameOriginForm, signUp } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { hiddenField } from '../../support/authorize.js';
 import { databaseTargets } from '../../support/databases.js';
 import { enrolTotp, totpCode } from '../../support/mfa.js';
-
-const form = (fields: Record<string, string>) => ({
-  headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
-  payload: new URLSearchParams(fields).toString(),
-});
 
 describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
   const clock = new ManualClock();
@@ -143,7 +138,7 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     const { email, secret } = await enrolled();
     const browser = new Browser(t.app);
     const loginPage = await browser.request({ method: 'GET', url: '/login?return_to=%2Foauth%2Fsomewhere' });
-    const posted = await browser.request({ method: 'POST', url: '/v1/session', ...form({ email, password: PASSWORD, csrf_token: hiddenField(loginPage.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    const posted = await browser.request({ method: 'POST', url: '/v1/session', ...sameOriginForm({ email, password: PASSWORD, csrf_token: hiddenField(loginPage.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(posted.statusCode).toBe(303);
     expect(posted.headers.location).toBe('/login/mfa?return_to=%2Foauth%2Fsomewhere');
     const pendingId = browser.cookies.get('sid');
@@ -154,12 +149,12 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     expect(page.body).toContain('name="code"');
     expect(hiddenField(page.body, 'return_to')).toBe('/oauth/somewhere');
     // A form post without the pre-login session's CSRF token is refused.
-    expect((await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: totpCode(secret, clock), csrf_token: 'forged' }) })).statusCode).toBe(403);
-    const wrong = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: '000000', csrf_token: hiddenField(page.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    expect((await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: totpCode(secret, clock), csrf_token: 'forged' }) })).statusCode).toBe(403);
+    const wrong = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: '000000', csrf_token: hiddenField(page.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(wrong.statusCode).toBe(401);
     expect(wrong.body).toContain('The code is incorrect');
 
-    const done = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...form({ code: totpCode(secret, clock), csrf_token: hiddenField(wrong.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
+    const done = await browser.request({ method: 'POST', url: '/v1/session/mfa', ...sameOriginForm({ code: totpCode(secret, clock), csrf_token: hiddenField(wrong.body, 'csrf_token'), return_to: '/oauth/somewhere' }) });
     expect(done.statusCode).toBe(303);
     expect(done.headers.location).toBe('/oauth/somewhere');
     expect(browser.cookies.get('sid')).not.toBe(pendingId);

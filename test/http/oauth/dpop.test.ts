@@ -1,11 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, PASSWORD, signUp, uniqueEmail } from '../../support/accounts.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { authorizeUrl, decideConsent, pkce, redirectParams } from '../../support/authorize.js';
+import { clientsFileWith } from '../../support/clients-file.js';
 import { databaseTargets } from '../../support/databases.js';
 import { dpopKey, type DpopKey } from '../../support/dpop.js';
 import { basic, introspect, postForm } from '../../support/oauth.js';
@@ -14,15 +12,6 @@ const APP_REDIRECT = 'http://127.0.0.1:51234/callback';
 const WEB = { id: 'shop-web', secret: 'demo-shop-web-secret-change-me-0123456789abcdef', redirect: 'http://localhost:4000/callback' };
 // A public client registered with require_dpop (RFC 9449 §5.2), beside the demo clients.
 const STRICT = { client_id: 'strict-app', type: 'public', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [APP_REDIRECT], scopes: ['openid', 'offline_access'], audience: 'api', require_dpop: true };
-
-/** The demo clients plus `strict-app`, in a file of their own. */
-function clientsFile(): { file: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'idsvc-dpop-'));
-  const demo = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../config/clients.demo.json'), 'utf8')) as { clients: unknown[] };
-  const file = path.join(dir, 'clients.json');
-  writeFileSync(file, JSON.stringify({ clients: [...demo.clients, STRICT] }));
-  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** A DPoP client against one test app: the authorization-code flow, refreshes and resource calls, each with a fresh proof. */
 function dpopClient(t: TestApp) {
@@ -54,11 +43,11 @@ function dpopClient(t: TestApp) {
 
 describe.each(databaseTargets)('DPoP (RFC 9449) through HTTP on $name', (target) => {
   let t: TestApp;
-  let clients: ReturnType<typeof clientsFile>;
+  let clients: ReturnType<typeof clientsFileWith>;
   let client: ReturnType<typeof dpopClient>;
 
   beforeAll(async () => {
-    clients = clientsFile();
+    clients = clientsFileWith(STRICT);
     t = await startTestApp(target, { env: { CLIENTS_FILE: clients.file } });
     client = dpopClient(t);
   });
