@@ -92,6 +92,7 @@ export class Passkeys {
   }
 
   async rename(userId: string, id: string, name: string): Promise<void> {
+    if (!name.trim()) throw new AppError('validation_failed', 'Give the passkey a name.');
     if (!(await this.deps.passkeys.rename(userId, id, name.trim()))) throw new AppError('not_found', 'You have no such passkey.');
   }
 

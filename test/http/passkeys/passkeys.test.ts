@@ -239,6 +239,8 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     const renamed = await browser.request({ method: 'PATCH', url: `/v1/me/passkeys/${passkey.id}`, headers: { 'x-csrf-token': csrf }, payload: { name: 'Phone' } });
     expect(renamed.statusCode).toBe(204);
     expect((await browser.request({ method: 'GET', url: '/v1/me/passkeys' })).json().passkeys[0].name).toBe('Phone');
+    const blank = await browser.request({ method: 'PATCH', url: `/v1/me/passkeys/${passkey.id}`, headers: { 'x-csrf-token': csrf }, payload: { name: '   ' } });
+    expect(blank.statusCode).toBe(400);
     // Another user cannot touch it.
     const stranger = await signedInUser(t.app);
     const foreign = await stranger.browser.request({ method: 'DELETE', url: `/v1/me/passkeys/${passkey.id}`, headers: { 'x-csrf-token': stranger.csrf } });
