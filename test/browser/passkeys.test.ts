@@ -99,7 +99,7 @@ describe.skipIf(!chromiumAvailable)('passkeys in a real browser (headless Chromi
     await signOut(page);
     await page.goto(`${base}/login`);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
-    await expect(page.locator('#passkey-error').innerText()).resolves.toBe('The passkey was not accepted.');
+    await page.getByRole('alert').getByText('The passkey was not accepted.').waitFor();
     await screenshot(page, '7-removed-passkey-refused');
     expect(page.url()).toBe(`${base}/login`);
     expect((await page.evaluate(async () => (await fetch('/v1/me')).status))).toBe(401);

@@ -4,7 +4,7 @@ import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens
 import { AMR } from './amr.js';
 import type { CheckContext, SecondFactorCheck } from './second-factor-check.js';
 import type { SecondFactors } from './second-factors.js';
-import type { MfaChallengeStore } from './stores.js';
+import type { MfaChallenge, MfaChallengeStore } from './stores.js';
 
 /** Long enough to open an authenticator app, short enough that a stolen token is soon worthless. */
 export const MFA_STEP_TTL_SECONDS = 300;
@@ -20,6 +20,13 @@ export interface LoginBinding {
 
 /** A browser login: no client, scope or DPoP key (the session is what it is bound to). */
 export const BROWSER_LOGIN: LoginBinding = { clientId: null, scope: null, dpopJkt: null };
+
+export interface CompletedLogin {
+  readonly userId: string;
+  readonly binding: LoginBinding;
+  /** `pwd` and the second factor's methods. */
+  readonly amr: readonly string[];
+}
 
 export type PasswordStepOutcome =
   | { readonly kind: 'signed_in'; readonly amr: readonly string[] }
@@ -65,20 +72,31 @@ export class MfaLoginStep {
   }
 
   /**
-   * Completes the login with a code. `dpopJkt` is the key of this request's
-   * proof: a login started with a DPoP key finishes only with that key.
+   * Completes the login with a code (TOTP or recovery). `dpopJkt` is the key
+   * of this request's proof: a login started with a DPoP key finishes only
+   * with that key.
    */
-  async complete(
-    token: string,
-    code: string,
-    dpopJkt: string | null,
-    surface: 'app' | 'browser',
-    context: CheckContext = {},
-  ): Promise<{ userId: string; binding: LoginBinding; amr: readonly string[] }> {
-    return this.completeWith(token, dpopJkt, surface, {
-      verify: (challenge) => this.deps.check.verify(challenge.userId, code, { ...context, clientId: challenge.clientId }),
-      refusal: () => new AppError('invalid_mfa_code', 'The code is incorrect or was already used.'),
-    });
+  complete(token: string, code: string, dpopJkt: string | null, surface: 'app' | 'browser', context: CheckContext = {}): Promise<CompletedLogin> {
+    return this.completeWith(token, dpopJkt, surface, (challenge) => this.deps.check.verify(challenge.userId, code, { ...context, clientId: challenge.clientId }));
+  }
+
+  /**
+   * Completes the login with any proof of a second factor: `prove` answers the
+   * methods it proves (RFC 8176), or undefined when it fails, which counts
+   * against the step. Other factor kinds (passkeys) finish the step through it.
+   */
+  async completeWith(token: string, dpopJkt: string | null, surface: 'app' | 'browser', prove: (challenge: MfaChallenge) => Promise<readonly string[] | undefined>): Promise<CompletedLogin> {
+    const challenge = await this.liveChallenge(token, surface);
+    const { tokenHash } = challenge;
+    if (challenge.dpopJkt !== dpopJkt) throw new AppError('invalid_dpop_proof', 'Finish the sign-in with a DPoP proof of the key it was started with.');
+    const methods = await prove(challenge);
+    if (!methods) {
+      await this.deps.challenges.recordFailure(tokenHash);
+      throw new AppError('invalid_mfa_code', 'The code is incorrect or was already used.');
+    }
+    if (!(await this.deps.challenges.consume(tokenHash, this.deps.clock.now()))) throw expired();
+    const { clientId, scope } = challenge;
+    return { userId: challenge.userId, binding: { clientId, scope, dpopJkt: challenge.dpopJkt }, amr: [AMR.password, ...methods] };
   }
 
   /** The user a pending step is for, so a factor can prepare its challenge (a passkey's allowed credentials). */
@@ -86,30 +104,7 @@ export class MfaLoginStep {
     return (await this.liveChallenge(token, surface)).userId;
   }
 
-  /**
-   * Completes the login with any second factor: `verify` answers the RFC 8176
-   * methods it proved (a code's `otp`, a passkey's `hwk`/`swk`), or undefined;
-   * each failure counts against the step like a wrong code.
-   */
-  async completeWith(
-    token: string,
-    dpopJkt: string | null,
-    surface: 'app' | 'browser',
-    factor: { verify: (challenge: { userId: string; clientId: string | null }) => Promise<readonly string[] | undefined>; refusal: () => AppError },
-  ): Promise<{ userId: string; binding: LoginBinding; amr: readonly string[] }> {
-    const challenge = await this.liveChallenge(token, surface);
-    if (challenge.dpopJkt !== dpopJkt) throw new AppError('invalid_dpop_proof', 'Finish the sign-in with a DPoP proof of the key it was started with.');
-    const methods = await factor.verify(challenge);
-    if (!methods) {
-      await this.deps.challenges.recordFailure(challenge.tokenHash);
-      throw factor.refusal();
-    }
-    if (!(await this.deps.challenges.consume(challenge.tokenHash, this.deps.clock.now()))) throw expired();
-    const { clientId, scope } = challenge;
-    return { userId: challenge.userId, binding: { clientId, scope, dpopJkt: challenge.dpopJkt }, amr: [AMR.password, ...methods] };
-  }
-
-  private async liveChallenge(token: string, surface: 'app' | 'browser') {
+  private async liveChallenge(token: string, surface: 'app' | 'browser'): Promise<MfaChallenge> {
     if (!looksLikeOpaqueToken(token)) throw expired();
     const challenge = await this.deps.challenges.findLive(hashOpaqueToken(token), this.deps.clock.now(), MFA_STEP_MAX_FAILURES);
     // A browser's step finishes in that browser, an app's at the app endpoint: neither spends the other's code.

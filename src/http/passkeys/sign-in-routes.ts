@@ -96,10 +96,13 @@ export async function passkeySignInRoutes(app: FastifyInstance, options: Passkey
 
   app.post<{ Body: AssertionBody }>('/v1/session/mfa/passkey', { config, preHandler, schema: assertionRoute }, async (request, reply) => {
     const { session, token } = pendingStepOf(request, sessions);
-    const done = await options.loginStep.completeWith(token, null, 'browser', {
-      verify: ({ userId }) => passkeys.verifySecondFactor(session.publicId, userId, request.body.response, { ip: request.ip }),
-      refusal: () => new AppError('invalid_credentials', 'The passkey was not accepted.'),
-    });
+    const done = await options.loginStep
+      .completeWith(token, null, 'browser', ({ userId }) => passkeys.verifySecondFactor(session.publicId, userId, request.body.response, { ip: request.ip }))
+      .catch((error: unknown) => {
+        // The step's refusal speaks of codes; a passkey gets the passkey's one answer.
+        if (error instanceof AppError && error.code === 'invalid_mfa_code') throw new AppError('invalid_credentials', 'The passkey was not accepted.');
+        throw error;
+      });
     const user = await options.accounts.activeUser(done.userId);
     if (!user) throw new AppError('mfa_expired', 'This sign-in can no longer be completed. Sign in again.');
     return signedIn(request, reply, viewOf(user), done.amr, request.body.return_to);

@@ -5,6 +5,7 @@ import { appLogin, Browser, PASSWORD, sameOriginForm, signUp } from '../../suppo
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { hiddenField } from '../../support/authorize.js';
 import { databaseTargets } from '../../support/databases.js';
+import { dpopKey } from '../../support/dpop.js';
 import { enrolTotp, totpCode } from '../../support/mfa.js';
 
 describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
@@ -57,6 +58,26 @@ describe.each(databaseTargets)('the MFA login step ($name)', (target) => {
     // Single use: the token is spent, whatever the code.
     clock.advance(30);
     expect((await mfaStep(mfaToken, totpCode(secret, clock))).json().type).toBe('urn:identity-service:problem:mfa_expired');
+  });
+
+  it('binds the mfa_token to the DPoP key of the password step: only a proof by that key finishes it', async () => {
+    const { email, secret } = await enrolled();
+    const key = await dpopKey();
+    // Dated by the app's clock, which runs in 2030.
+    const iat = () => Math.floor(clock.now().getTime() / 1000);
+    const proof = (path: string) => key.proof({ htm: 'POST', htu: `${t.config.issuer}${path}`, iat: iat() });
+    const started = await t.app.inject({ method: 'POST', url: '/v1/auth/login', headers: { dpop: await proof('/v1/auth/login') }, payload: { email, password: PASSWORD, client_id: 'mobile' } });
+    expect(started.statusCode).toBe(401);
+    const { mfa_token: mfaToken } = started.json();
+    secrets.push(mfaToken);
+    const code = totpCode(secret, clock);
+    expect((await mfaStep(mfaToken, code)).json().type).toBe('urn:identity-service:problem:invalid_dpop_proof');
+    const other = await (await dpopKey()).proof({ htm: 'POST', htu: `${t.config.issuer}/v1/auth/login/mfa`, iat: iat() });
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { dpop: other }, payload: { mfa_token: mfaToken, code } })).statusCode).toBe(400);
+    const done = await t.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { dpop: await proof('/v1/auth/login/mfa') }, payload: { mfa_token: mfaToken, code } });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().token_type).toBe('DPoP');
+    expect(decodeJwt(done.json().access_token)).toMatchObject({ cnf: { jkt: key.jkt }, amr: ['pwd', 'otp'] });
   });
 
   it('a password-only account signs in at once, with amr pwd', async () => {
