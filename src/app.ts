@@ -14,6 +14,7 @@ import { buildTokens } from './composition/tokens.js';
 import { buildDpop } from './composition/dpop.js';
 import { buildMail } from './composition/mail.js';
 import { buildMfa } from './composition/mfa.js';
+import { passkeyFactorKind } from './domain/passkeys/passkey-factor.js';
 import { authenticateClient } from './domain/clients/authenticate.js';
 import { clientRegistry, type ClientRegistry } from './domain/clients/client.js';
 import { secretHasher } from './domain/clients/secret.js';
@@ -130,7 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const mail = buildMail({ config, clock, database: database.handle, audit: accounts.audit, hasher: accounts.hasher, log: logger });
   app.addHook('onReady', async () => mail.worker.start());
   app.addHook('onClose', async () => mail.worker.stop());
-  const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit });
+  const mfa = buildMfa({ config, clock, database: database.handle, masterKey, audit: accounts.audit, extraKinds: [passkeyFactorKind(accounts.passkeys)] });
   const administration = buildAdministration({ ...accounts, clock, database: database.handle, factors: mfa.factors, revokeTokenFamilies: tokens.services.revokeUserLogins });
   // The authentication preHandler, for every route registered after it that declares `auth`.
   await app.register(authPlugin, { accounts: accounts.accounts, sessions: accounts.sessions, tokens: tokens.services, issuer: config.issuer, dpop });

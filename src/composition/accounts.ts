@@ -17,6 +17,7 @@ import { PostgresRefreshStore } from '../store/refresh-store.js';
 import { buildMfa } from './mfa.js';
 import type { SecondFactors } from '../domain/mfa/second-factors.js';
 import { UserAdministration, type AdministrationDeps } from '../domain/users/administration.js';
+import { buildPasskeys } from './passkeys.js';
 
 export interface AccountsWiring {
   config: Config;
@@ -35,7 +36,8 @@ export async function buildAccounts({ config, clock, database, redis, masterKey 
   const lifetimes = sessionLifetimes(config);
   const sessionStore = await buildSessionStore({ config, clock, database, redis });
   const sessions = new BrowserSessions(sessionStore, clock, lifetimes, { name: config.httpsIssuer ? '__Host-sid' : 'sid', secure: config.httpsIssuer });
-  return { accounts, audit, hasher, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie') };
+  const passkeys = buildPasskeys({ config, clock, database: database.handle, accounts, audit });
+  return { accounts, audit, hasher, sessions, sessionStore, cookieSecret: deriveSubkey(masterKey, 'session-cookie'), passkeys };
 }
 
 const sessionLifetimes = (config: Config) => ({ ...config.session, adminAbsoluteSeconds: config.admin.sessionAbsoluteSeconds });

@@ -57,6 +57,8 @@ export interface Config {
   };
   /** Admin browser sessions' lifetime and the re-authentication window of sensitive admin actions (docs/admin.md). */
   readonly admin: { readonly sessionAbsoluteSeconds: number; readonly reauthSeconds: number };
+  /** Passkeys (WebAuthn): the relying party, derived from the issuer, and how long a ceremony may take. */
+  readonly webauthn: { readonly rpName: string; readonly rpId: string; readonly origin: string; readonly timeoutSeconds: number };
 }
 
 export interface TracingConfig {

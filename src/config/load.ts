@@ -108,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       accountRatePerHour: v.RATE_LIMIT_EMAIL_PER_ACCOUNT_PER_HOUR,
     },
     admin: { sessionAbsoluteSeconds: v.ADMIN_SESSION_ABSOLUTE_SECONDS, reauthSeconds: v.ADMIN_REAUTH_SECONDS },
+    // WebAuthn binds a credential to the RP ID (a registrable domain, never a port) and each ceremony to the page's exact origin.
+    webauthn: { rpName: v.WEBAUTHN_RP_NAME, rpId: new URL(issuer).hostname, origin: new URL(issuer).origin, timeoutSeconds: v.WEBAUTHN_TIMEOUT_SECONDS },
   };
   if (config.keys.prepublishSeconds < config.keys.jwksMaxAgeSeconds) {
     throw new ConfigError('Invalid configuration: KEY_PREPUBLISH_SECONDS must be at least JWKS_MAX_AGE_SECONDS, so verifiers see a key before it signs');

@@ -139,6 +139,10 @@ export const envSchema = {
     ADMIN_SESSION_ABSOLUTE_SECONDS: { type: 'integer', minimum: 300, maximum: 2592000, default: 28800 },
     /** Sensitive admin actions need a password check (or, with a token, a login) at most this old. */
     ADMIN_REAUTH_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
+    /** The relying party's name that authenticators show when a passkey is made (WebAuthn §5.4.1); the RP ID and origin come from ISSUER. */
+    WEBAUTHN_RP_NAME: { type: 'string', minLength: 1, maxLength: 64, default: 'Identity service' },
+    /** How long a passkey ceremony (its challenge) stays open: the browser's timeout and the challenge's life on the server. */
+    WEBAUTHN_TIMEOUT_SECONDS: { type: 'integer', minimum: 30, maximum: 600, default: 120 },
   },
   additionalProperties: true,
 } as const;

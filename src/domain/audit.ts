@@ -22,7 +22,11 @@ export type AuditEventType =
   | 'role_granted'
   | 'role_removed'
   | 'mfa_reset'
-  | 'reauthenticated';
+  | 'reauthenticated'
+  // Passkeys: a suspected clone is a signature counter that did not grow (WebAuthn §6.1.1).
+  | 'passkey_added'
+  | 'passkey_removed'
+  | 'passkey_clone_suspected';
 
 export interface AuditEvent {
   readonly type: AuditEventType;

@@ -51,6 +51,8 @@ export const errorCatalog = {
   mfa_enrollment_required: { status: 403, title: 'Second factor must be set up first' },
   // Administration (docs/admin.md): a sensitive action needs a recent password check (POST /v1/session/reauth) or a fresh login.
   reauthentication_required: { status: 403, title: 'Re-authentication required' },
+  // Passkeys (WebAuthn): a registration that does not verify, or a response with no ceremony under way.
+  passkey_rejected: { status: 400, title: 'Passkey response rejected' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -39,7 +39,7 @@ describe.skipIf(!available)('signing in from a real browser (headless Chromium)'
     // The form is usable by its labels, as assistive technology finds it.
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/v1/me`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL(`${base}/v1/me`), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
 
     expect(JSON.parse(await page.locator('body').innerText())).toEqual({ id, email, roles: ['user'] });
     const [cookie] = (await context.cookies()).filter((c) => c.name === 'sid');
@@ -66,11 +66,11 @@ describe.skipIf(!available)('signing in from a real browser (headless Chromium)'
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill('not the right password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await expect(page.getByRole('alert').innerText()).resolves.toContain('The email or password is incorrect');
     // The form keeps working: the right password now signs in.
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/account`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL(`${base}/account`), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     await page.getByText(email).waitFor();
     await context.close();
   });

@@ -43,7 +43,7 @@ describe.skipIf(!available)('two-step verification in a real browser (headless C
     await page.goto(`${base}/login?return_to=${encodeURIComponent(returnTo)}`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   };
 
   it('sets up an authenticator on /account/security, then signs in through /login/mfa', async () => {

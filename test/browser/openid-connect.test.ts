@@ -95,7 +95,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     expect(await page.title()).toBe('Sign in');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(/\/oauth\/authorize\/resume/), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL(/\/oauth\/authorize\/resume/), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     await page.getByText('See your email address').waitFor();
     const callback = await landOn(page, loopback, () => page.getByRole('button', { name: 'Allow' }).click());
     return { callback, loopback, verifier, state, nonce };
@@ -144,7 +144,7 @@ describe.skipIf(!available)('OpenID Connect with openid-client and headless Chro
     expect(await page.title()).toBe('Sign in');
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    const reauthenticated = await landOn(page, loopback, () => page.getByRole('button', { name: 'Sign in' }).click()).catch((error: unknown) => {
+    const reauthenticated = await landOn(page, loopback, () => page.getByRole('button', { name: 'Sign in', exact: true }).click()).catch((error: unknown) => {
       throw new Error(`${String(error)}; CSP: ${cspViolations.join(' | ')}`);
     });
     const firstPartyTokens = await oidc.authorizationCodeGrant(firstParty, reauthenticated, { pkceCodeVerifier: verifier, expectedState: state, idTokenExpected: true });

@@ -47,7 +47,7 @@ describe('security headers', () => {
     const page = await t.app.inject('/login');
     for (const name of DOCUMENT_HEADERS) expect(page.headers).toHaveProperty(name);
     expect(page.headers['cross-origin-opener-policy']).toBe('same-origin');
-    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none';style-src 'sha256-[A-Za-z0-9+/=]+';form-action 'self';/);
+    expect(page.headers['content-security-policy']).toMatch(/^default-src 'none';style-src 'sha256-[A-Za-z0-9+/=]+';script-src 'self';connect-src 'self';form-action 'self';/);
     expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     // The override belongs to the page's routes only.

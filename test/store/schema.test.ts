@@ -183,11 +183,33 @@ describe.each(databaseTargets)('Prisma schema and migrations agree on $name', (t
     await prisma.mfaChallenge.create({ data: challenge });
     expect(await prisma.mfaChallenge.findUniqueOrThrow({ where: { tokenHash: 'challenge-hash' } })).toEqual(challenge);
 
+    const passkey = {
+      id: randomUUID(),
+      userId,
+      credentialId: 'AQIDBAUGBwgJCgsMDQ4PEA',
+      publicKey: new Uint8Array([0xa5, 0x01, 0x02, 0x03, 0x26]),
+      counter: 7n,
+      transports: ['internal', 'hybrid'],
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      backupEligible: true,
+      backedUp: false,
+      name: 'Laptop',
+      createdAt: at('2030-01-01T00:00:00.000Z'),
+      lastUsedAt: at('2030-01-01T00:10:00.000Z'),
+    };
+    await prisma.passkey.create({ data: passkey });
+    expect(await prisma.passkey.findUniqueOrThrow({ where: { credentialId: passkey.credentialId } })).toEqual(passkey);
+    await expect(prisma.passkey.create({ data: { ...passkey, id: randomUUID() } })).rejects.toThrow();
+    const ceremony = { sessionId: randomUUID(), purpose: 'authentication', challenge: 'c2lnbiBtZQ', userId: null, expiresAt: at('2030-01-01T00:02:00.000Z') };
+    await prisma.webauthnChallenge.create({ data: ceremony });
+    expect(await prisma.webauthnChallenge.findUniqueOrThrow({ where: { sessionId_purpose: { sessionId: ceremony.sessionId, purpose: 'authentication' } } })).toEqual(ceremony);
+
     // Deleting a user removes everything that belongs to it.
     await prisma.user.delete({ where: { id: userId } });
     expect(await prisma.totpFactor.count()).toBe(0);
     expect(await prisma.recoveryCode.count()).toBe(0);
     expect(await prisma.mfaChallenge.count()).toBe(0);
+    expect(await prisma.passkey.count()).toBe(0);
     expect(await prisma.refreshToken.count()).toBe(0);
     expect(await prisma.browserSession.count()).toBe(0);
     expect(await prisma.authorizationCode.count()).toBe(0);

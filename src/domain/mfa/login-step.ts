@@ -86,11 +86,8 @@ export class MfaLoginStep {
    * against the step. Other factor kinds (passkeys) finish the step through it.
    */
   async completeWith(token: string, dpopJkt: string | null, surface: 'app' | 'browser', prove: (challenge: MfaChallenge) => Promise<readonly string[] | undefined>): Promise<CompletedLogin> {
-    if (!looksLikeOpaqueToken(token)) throw expired();
-    const tokenHash = hashOpaqueToken(token);
-    const challenge = await this.deps.challenges.findLive(tokenHash, this.deps.clock.now(), MFA_STEP_MAX_FAILURES);
-    // A browser's step finishes in that browser, an app's at the app endpoint: neither spends the other's code.
-    if (!challenge || (challenge.clientId === null) !== (surface === 'browser')) throw expired();
+    const challenge = await this.liveChallenge(token, surface);
+    const { tokenHash } = challenge;
     if (challenge.dpopJkt !== dpopJkt) throw new AppError('invalid_dpop_proof', 'Finish the sign-in with a DPoP proof of the key it was started with.');
     const methods = await prove(challenge);
     if (!methods) {
@@ -100,6 +97,19 @@ export class MfaLoginStep {
     if (!(await this.deps.challenges.consume(tokenHash, this.deps.clock.now()))) throw expired();
     const { clientId, scope } = challenge;
     return { userId: challenge.userId, binding: { clientId, scope, dpopJkt: challenge.dpopJkt }, amr: [AMR.password, ...methods] };
+  }
+
+  /** The user a pending step is for, so a factor can prepare its challenge (a passkey's allowed credentials). */
+  async pendingUser(token: string, surface: 'app' | 'browser'): Promise<string> {
+    return (await this.liveChallenge(token, surface)).userId;
+  }
+
+  private async liveChallenge(token: string, surface: 'app' | 'browser'): Promise<MfaChallenge> {
+    if (!looksLikeOpaqueToken(token)) throw expired();
+    const challenge = await this.deps.challenges.findLive(hashOpaqueToken(token), this.deps.clock.now(), MFA_STEP_MAX_FAILURES);
+    // A browser's step finishes in that browser, an app's at the app endpoint: neither spends the other's code.
+    if (!challenge || (challenge.clientId === null) !== (surface === 'browser')) throw expired();
+    return challenge;
   }
 }
 

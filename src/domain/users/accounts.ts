@@ -109,31 +109,70 @@ export class Accounts {
    * an outdated hash. Throws `invalid_credentials` on failure.
    */
   private async verifyFor(user: User, password: string, context: AttemptContext): Promise<void> {
-    const { users, hasher, clock, lockout } = this.deps;
+    const { users, hasher, clock } = this.deps;
     const normalized = normalizePassword(password);
-    const reserved = await users.reserveAttempt(user.id, clock.now(), lockout.maxFailures);
-    if (!reserved) {
+    await this.underLockout(user, context, {
+      check: () => hasher.verify(user.passwordHash, normalized),
+      refusal: invalidCredentials,
+      failure: 'wrong_password',
       // Locked: the password is not even checked, so guessing during the lock
       // learns nothing; the dummy verification keeps the timing uniform.
-      await hasher.verify(await this.dummyHash(), normalized);
-      await this.audit('login_failed', user.id, context, { reason: 'locked' });
-      throw invalidCredentials();
+      whileLocked: async () => void (await hasher.verify(await this.dummyHash(), normalized)),
+    });
+    if (hasher.needsRehash(user.passwordHash)) {
+      // Parameters were raised since this hash was made: upgrade it while the password is at hand.
+      await users.setPasswordHash(user.id, await hasher.hash(normalized), clock.now(), false);
     }
-    if (!(await hasher.verify(user.passwordHash, normalized))) {
+  }
+
+  /**
+   * One attempt at a credential of a known user, counted by the lockout
+   * (the password, a passkey): refused while the account is locked, a
+   * failure counted and maybe locking it, a success forgetting past failures.
+   */
+  private async underLockout(
+    user: User,
+    context: AttemptContext,
+    attempt: { check: () => Promise<boolean>; refusal: () => AppError; failure: string; whileLocked?: () => Promise<void> },
+  ): Promise<void> {
+    const { users, clock, lockout } = this.deps;
+    const reserved = await users.reserveAttempt(user.id, clock.now(), lockout.maxFailures);
+    if (!reserved) {
+      await attempt.whileLocked?.();
+      await this.audit('login_failed', user.id, context, { reason: 'locked' });
+      throw attempt.refusal();
+    }
+    if (!(await attempt.check())) {
       const now = clock.now();
       const until = lockedUntil(now, lockout);
-      await this.audit('login_failed', user.id, context, { reason: 'wrong_password' });
+      await this.audit('login_failed', user.id, context, { reason: attempt.failure });
       if (await users.lockIfExhausted(user.id, lockout.maxFailures, until, now)) {
         await this.audit('account_locked', user.id, context, { locked_until: until.toISOString(), failures: lockout.maxFailures });
       }
-      throw invalidCredentials();
+      throw attempt.refusal();
     }
-    const now = clock.now();
-    await users.clearFailures(user.id, now);
-    if (hasher.needsRehash(user.passwordHash)) {
-      // Parameters were raised since this hash was made: upgrade it while the password is at hand.
-      await users.setPasswordHash(user.id, await hasher.hash(normalized), now, false);
+    await users.clearFailures(user.id, clock.now());
+  }
+
+  /**
+   * A sign-in with a credential other than the password (a passkey) that
+   * names its user: the lockout and disabled-account rules of
+   * checkCredentials, and one `refusal` for every failure.
+   */
+  async checkOtherCredential(
+    userId: string,
+    credential: { method: string; check: () => Promise<boolean>; refusal: () => AppError },
+    context: AttemptContext = {},
+  ): Promise<UserView> {
+    const user = await this.deps.users.findById(userId);
+    if (!user) throw credential.refusal();
+    await this.underLockout(user, context, { check: credential.check, refusal: credential.refusal, failure: `wrong_${credential.method}` });
+    if (user.disabledAt) {
+      await this.audit('login_failed', user.id, context, { reason: 'disabled', method: credential.method });
+      throw credential.refusal();
     }
+    await this.audit('login_succeeded', user.id, context, { method: credential.method });
+    return viewOf(user);
   }
 
   /** The user behind a live login, or undefined when it no longer exists or is disabled. */

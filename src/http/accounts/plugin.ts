@@ -13,11 +13,13 @@ import type { KeyService } from '../../domain/keys/key-service.js';
 import type { MfaLoginStep } from '../../domain/mfa/login-step.js';
 import type { SecondFactors } from '../../domain/mfa/second-factors.js';
 import type { TotpFactor } from '../../domain/mfa/totp-factor.js';
+import type { Passkeys } from '../../domain/passkeys/passkeys.js';
 import { keyAdminRoutes } from '../admin/key-routes.js';
 import { accountPageRoutes } from '../account/routes.js';
 import { adminRoutes } from '../admin/routes.js';
 import { authorizationPlugin, type AuthorizationPluginOptions } from '../authorize/plugin.js';
 import { meRoutes } from '../me/routes.js';
+import { passkeysPlugin } from '../passkeys/plugin.js';
 import type { BrowserSessions } from '../session/browser-sessions.js';
 import { sessionPlugin } from '../session/plugin.js';
 import { reauthRoute } from '../session/reauth-route.js';
@@ -43,6 +45,7 @@ export interface AccountsPluginOptions {
   /** Email verification, password reset and their mail (docs/accounts.md). */
   lifecycle: AccountLifecycle;
   administration: UserAdministration;
+  passkeys: Passkeys;
   /** The OpenID Connect browser surface, which runs on the session cookie too. */
   oidc: Omit<AuthorizationPluginOptions, 'accounts' | 'sessions' | 'clients' | 'tokens' | 'audit' | 'clock'>;
   /** Second factors (docs/mfa.md). */
@@ -86,4 +89,13 @@ export async function accountsPlugin(app: FastifyInstance, options: AccountsPlug
   await app.register(mfaEnrolmentRoutes, { accounts, totp: options.mfa.totp, factors: options.mfa.factors, limitCodes });
   await app.register(securityPageRoutes, { accounts, sessions, totp: options.mfa.totp, limitCodes });
   await app.register(appMfaLoginRoutes, { accounts, clients: options.clients, tokens: options.tokens, dpop: options.dpop, loginStep: options.mfa.loginStep, limitCodes, issuer: config.issuer });
+  await app.register(passkeysPlugin, {
+    passkeys: options.passkeys,
+    accounts,
+    sessions,
+    tokens: options.tokens,
+    loginStep: options.mfa.loginStep,
+    limitSignIn: perIpRateLimit(app, 'passkey', rates.perIp),
+    issuer: config.issuer,
+  });
 }

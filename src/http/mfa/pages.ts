@@ -1,3 +1,4 @@
+import { passkeyButton, passkeyScriptTags } from '../passkeys/page-parts.js';
 import { escape, page } from '../session/login-page.js';
 
 export interface MfaFormView {
@@ -20,7 +21,9 @@ ${view.returnTo ? `<input type="hidden" name="return_to" value="${escape(view.re
 <input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" required maxlength="32" autofocus${view.error ? ' aria-invalid="true"' : ''}>
 <button type="submit">Verify</button>
 </form>
+${passkeyButton('passkey-second-factor', 'Use a passkey', { options: '/v1/session/mfa/passkey/options', verify: '/v1/session/mfa/passkey' })}
 <p><a href="/login${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}">Start again</a></p>`,
+    passkeyScriptTags(),
   );
 }
 

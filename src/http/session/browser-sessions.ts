@@ -42,7 +42,7 @@ export class BrowserSessions {
    * admin's session gets the admin absolute lifetime; a role change ends the
    * user's sessions (domain/users/administration.ts), so it holds for the next one.
    */
-  async signIn(request: FastifyRequest, userId: string, amr: readonly string[] = ['pwd'], roles: readonly string[] = []): Promise<BrowserSession> {
+  async signIn(request: FastifyRequest, userId: string, amr: readonly string[], roles: readonly string[]): Promise<BrowserSession> {
     await sessionObject(request).regenerate();
     const session = openSession({ userId, userAgent: request.headers['user-agent'], ip: request.ip, roles }, this.clock.now(), this.lifetimes);
     return this.install(request, { ...session, amr, authTime: session.createdAt });

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { passkeyButton, passkeyScriptTags } from '../passkeys/page-parts.js';
 
 export const escape = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-// One inline stylesheet, allowed by its hash: the page has no script at all.
+// One inline stylesheet, allowed by its hash; no inline script (the passkey button's scripts are files, http/passkeys/assets.ts).
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
 main{max-width:22rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px #0002}
 h1{font-size:1.4rem;margin:0 0 1rem}label{display:block;margin:1rem 0 .25rem;font-weight:600}
@@ -16,12 +17,18 @@ button.secondary{margin-top:.75rem;color:#1a5fb4;background:#fff;border:1px soli
 /** A CSP `style-src` source allowing exactly this inline stylesheet. */
 export const styleHashSource = (css: string) => `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`;
 
-/** CSP for the login page: nothing but this stylesheet, forms posting to this origin, no framing (clickjacking). */
+/**
+ * CSP for the login page: this stylesheet, scripts and fetches from this origin only (the passkey button:
+ * this origin serves no script but its own, content-hashed and loaded with SRI), forms posting to this
+ * origin, no framing (clickjacking).
+ */
 export const LOGIN_PAGE_CSP = {
   useDefaults: false,
   directives: {
     defaultSrc: ["'none'"],
     styleSrc: [styleHashSource(STYLE)],
+    scriptSrc: ["'self'"],
+    connectSrc: ["'self'"],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
     baseUri: ["'none'"],
@@ -75,7 +82,9 @@ ${view.returnTo ? `<input type="hidden" name="return_to" value="${escape(view.re
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024">
 <button type="submit">Sign in</button>
 </form>
-<p><a href="/password-reset">Forgot password?</a></p>`,
+<p><a href="/password-reset">Forgot password?</a></p>
+${passkeyButton('passkey-sign-in', 'Sign in with a passkey', { options: '/v1/session/passkey/options', verify: '/v1/session/passkey' })}`,
+    passkeyScriptTags(),
   );
 }
 

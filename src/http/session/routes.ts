@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../domain/audit.js';
 import type { Clock } from '../../domain/clock.js';
 import { AppError } from '../../domain/errors.js';
-import { idleExpiresAt, type BrowserSession } from '../../domain/sessions/browser-session.js';
+import type { BrowserSession } from '../../domain/sessions/browser-session.js';
 import { safeReturnTo } from '../../domain/sessions/return-to.js';
 import type { TokenServices } from '../../domain/tokens/token-services.js';
 import type { Accounts } from '../../domain/users/accounts.js';
@@ -16,7 +16,7 @@ import type { BrowserSessions } from './browser-sessions.js';
 import { LOGIN_PAGE_CSP, renderLoginForm, renderSignedIn, renderSignedOut } from './login-page.js';
 import { BROWSER_LOGIN, type MfaLoginStep } from '../../domain/mfa/login-step.js';
 import { beginBrowserMfaStep, browserMfaRoutes, type FinishSignIn } from '../mfa/browser-login-routes.js';
-import { sessionAuthentication } from '../mfa/session-view.js';
+import { DEFAULT_LANDING, sessionView, startBrowserSession } from './sign-in.js';
 
 export interface SessionRoutesOptions {
   accounts: Accounts;
@@ -37,9 +37,6 @@ interface LoginBody {
   return_to?: string;
 }
 
-/** Where a browser lands after signing in when the form named no safe `return_to`. */
-const DEFAULT_LANDING = '/account';
-
 const FORM_MESSAGES: Partial<Record<AppError['code'], string>> = {
   invalid_credentials: 'The email or password is incorrect. After several failed attempts, signing in is paused for a few minutes.',
   rate_limited: 'Too many attempts. Wait a minute, then try again.',
@@ -55,14 +52,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   // which the cross-site check must refuse; other sites still learn nothing.
   const securityHeaders = { contentSecurityPolicy: LOGIN_PAGE_CSP, referrerPolicy: { policy: 'same-origin' as const } };
 
-  const view = (user: UserView, session: BrowserSession) => ({
-    user: { id: user.id, email: user.email, roles: user.roles },
-    created_at: session.createdAt.toISOString(),
-    expires_at: session.expiresAt.toISOString(),
-    idle_expires_at: idleExpiresAt(session, sessions.lifetimes).toISOString(),
-    csrf_token: session.csrfToken,
-    ...sessionAuthentication(session),
-  });
+  const view = (user: UserView, session: BrowserSession) => sessionView(user, session, sessions.lifetimes);
 
   const loginForm = (
     request: FastifyRequest,
@@ -137,10 +127,7 @@ export async function sessionRoutes(app: FastifyInstance, options: SessionRoutes
   );
 
   const finishSignIn: FinishSignIn = async (request, reply, user, amr, returnTo) => {
-    const previous = sessions.current(request);
-    const session = await sessions.signIn(request, user.id, amr, user.roles);
-    // Signing in again (prompt=login, max_age) continues this browser's login: what it authorized now ends with the new session.
-    if (previous?.userId === user.id) await options.tokens.moveBrowserSessionLogins(previous.publicId, session.publicId);
+    const session = await startBrowserSession(request, options, user, amr);
     reply.header('cache-control', 'no-store');
     if (isFormPost(request)) {
       // 303: the browser follows with a GET, so a reload never re-posts the password.
