@@ -80,12 +80,8 @@ export class PostgresUserStore implements UserStore {
     await this.database.query('UPDATE users SET failed_login_count = 0, updated_at = $2 WHERE id = $1 AND failed_login_count > 0', [id, now]);
   }
 
-  async setPasswordHash(id: string, passwordHash: string, now: Date, changed: boolean): Promise<void> {
-    await this.database.query(
-      `UPDATE users SET password_hash = $2, updated_at = $3, password_changed_at = CASE WHEN $4 THEN $3 ELSE password_changed_at END
-       WHERE id = $1`,
-      [id, passwordHash, now, changed],
-    );
+  async rehashPassword(id: string, passwordHash: string, now: Date): Promise<void> {
+    await this.database.query('UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1', [id, passwordHash, now]);
   }
 
   // Every access token of the user issued up to now is revoked with the account, in the same transaction.

@@ -57,13 +57,11 @@ describe.each(databaseTargets)('PostgresUserStore and PostgresAuditLog ($name)',
     expect(await row(id)).toMatchObject({ failed_login_count: 0, updated_at: at('2026-02-01T00:16:00Z') });
   });
 
-  it('moves password_changed_at for a new password, not for a rehash of the same one', async () => {
+  it('keeps password_changed_at for a rehash of the same password', async () => {
     const { id } = await newUser();
-    await users.setPasswordHash(id, 'rehashed', at('2026-03-01T00:00:00Z'), false);
+    await users.rehashPassword(id, 'rehashed', at('2026-03-01T00:00:00Z'));
     expect(await row(id)).toMatchObject({ password_changed_at: at('2026-01-01T00:00:00Z'), updated_at: at('2026-03-01T00:00:00Z') });
-    await users.setPasswordHash(id, 'changed', at('2026-03-02T00:00:00Z'), true);
-    expect(await row(id)).toMatchObject({ password_changed_at: at('2026-03-02T00:00:00Z') });
-    expect((await users.findById(id))?.passwordHash).toBe('changed');
+    expect((await users.findById(id))?.passwordHash).toBe('rehashed');
   });
 
   it('disables a user, and says when there is none', async () => {

@@ -6,6 +6,7 @@ import type { MailMessage } from '../mail/mail-message.js';
 import type { MailTemplates } from '../mail/templates.js';
 import { hashOpaqueToken, looksLikeOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js';
 import type { AccountLifecycleStore, AccountTokenPurpose, AccountTransaction } from './account-tokens.js';
+import type { PasswordChange } from './accounts.js';
 import { parseEmail } from './email.js';
 import { newUserRecord } from './new-user.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -143,9 +144,19 @@ export class AccountLifecycle {
     return user;
   }
 
-  /** The "your password was changed" notice, after a change made by the signed-in user. */
-  async passwordChanged(user: Pick<User, 'email'>): Promise<void> {
-    await this.inTransaction((tx) => this.enqueue(tx, this.deps.mail.passwordChanged(user.email)));
+  /**
+   * Commits a checked password change (Accounts.preparePasswordChange) and its
+   * notice in one transaction, so the notice goes out exactly when the change
+   * does. Revoking the user's logins is the caller's next step.
+   */
+  async changePassword({ user, passwordHash }: PasswordChange, context: { ip?: string | null; clientId?: string | null } = {}): Promise<User> {
+    const now = this.deps.clock.now();
+    await this.inTransaction(async (tx) => {
+      await tx.setNewPassword(user.id, passwordHash, now);
+      await this.enqueue(tx, this.deps.mail.passwordChanged(user.email));
+    });
+    await this.deps.audit.record({ type: 'password_changed', userId: user.id, clientId: context.clientId ?? null, ip: context.ip ?? null, at: now });
+    return user;
   }
 
   private verificationMail(to: string) {

@@ -22,6 +22,12 @@ export interface AccountDeps {
   readonly requireVerifiedEmail?: boolean;
 }
 
+/** A checked password change, ready to commit: the account and the new password's hash. */
+export interface PasswordChange {
+  readonly user: User;
+  readonly passwordHash: string;
+}
+
 /** Where a login attempt comes from, for the audit trail. */
 export interface AttemptContext {
   readonly ip?: string | null;
@@ -121,7 +127,7 @@ export class Accounts {
     });
     if (hasher.needsRehash(user.passwordHash)) {
       // Parameters were raised since this hash was made: upgrade it while the password is at hand.
-      await users.setPasswordHash(user.id, await hasher.hash(normalized), clock.now(), false);
+      await users.rehashPassword(user.id, await hasher.hash(normalized), clock.now());
     }
   }
 
@@ -182,19 +188,17 @@ export class Accounts {
   }
 
   /**
-   * Changes the password after checking the current one (under the same
-   * lockout, so a stolen session cannot guess it). Revoking logins is the
-   * caller's next step.
+   * Checks a password change by the signed-in user: the new password against
+   * the policy, the current one under the same lockout as a login (so a stolen
+   * session cannot guess it). Answers the new hash; the account lifecycle
+   * commits it together with its notice (AccountLifecycle.changePassword).
    */
-  async changePassword(userId: string, currentPassword: string, newPassword: string, context: AttemptContext = {}): Promise<UserView> {
+  async preparePasswordChange(userId: string, currentPassword: string, newPassword: string, context: AttemptContext = {}): Promise<PasswordChange> {
     const user = await this.activeUser(userId);
     if (!user) throw new AppError('unauthenticated', 'The account is no longer active.');
     checkNewPassword(newPassword, this.deps.passwordPolicy, [user.emailNormalized, user.emailNormalized.split('@')[0] ?? '']);
     await this.checkCurrentPassword(user, currentPassword, context);
-    const now = this.deps.clock.now();
-    await this.deps.users.setPasswordHash(user.id, await this.deps.hasher.hash(normalizePassword(newPassword)), now, true);
-    await this.audit('password_changed', user.id, context);
-    return viewOf(user);
+    return { user, passwordHash: await this.deps.hasher.hash(normalizePassword(newPassword)) };
   }
 
   /**

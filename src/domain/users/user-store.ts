@@ -25,8 +25,8 @@ export interface UserStore {
   lockIfExhausted(id: string, maxFailures: number, lockedUntil: Date, now: Date): Promise<boolean>;
   /** After a successful attempt: forgets past failures. */
   clearFailures(id: string, now: Date): Promise<void>;
-  /** `changed` marks a new password (password_changed_at moves), as opposed to a rehash of the same one. */
-  setPasswordHash(id: string, passwordHash: string, now: Date, changed: boolean): Promise<void>;
+  /** The same password under a stronger hash (raised parameters): password_changed_at stays, so nothing it guards ends. */
+  rehashPassword(id: string, passwordHash: string, now: Date): Promise<void>;
   /** False when there is no such user. */
   disable(id: string, now: Date): Promise<boolean>;
 }

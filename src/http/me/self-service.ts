@@ -19,7 +19,7 @@ export interface SelfServiceDeps {
   sessions: BrowserSessions;
   audit: AuditLog;
   clock: Clock;
-  /** The "your password was changed" notice. */
+  /** Commits a password change with its "your password was changed" notice. */
   lifecycle: AccountLifecycle;
   /** A bearer caller's fresh login after a password change. */
   clients: ClientRegistry;
@@ -48,11 +48,12 @@ export class SelfService {
     const principal = principalOf(request);
     // Looked up first: a bearer caller whose client is gone would otherwise lose every login and get none back.
     const renewal = principal.method === 'bearer' ? this.bearerRenewal(principal) : undefined;
-    const user = await this.deps.accounts.changePassword(principal.userId, input.currentPassword, input.newPassword, { ip: request.ip, clientId: principal.clientId });
+    const context = { ip: request.ip, clientId: principal.clientId };
+    const change = await this.deps.accounts.preparePasswordChange(principal.userId, input.currentPassword, input.newPassword, context);
+    const user = await this.deps.lifecycle.changePassword(change, context);
     // Every login made with the old password ends, this one included (a thief who changed it from a stolen
     // session keeps nothing the old password opened); the caller continues on a fresh login made now.
     await this.deps.devices.revokeAll(principal.userId, 'password_changed');
-    await this.deps.lifecycle.passwordChanged(user);
     if (!renewal) {
       // The new session keeps how the old one signed in (a second factor stays proven); the password was just checked.
       const previous = this.deps.sessions.current(request);
