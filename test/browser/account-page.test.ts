@@ -57,7 +57,7 @@ describe.skipIf(!available)('the account page in a real browser (headless Chromi
     await page.goto(`${base}/login`);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password').fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/account`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await Promise.all([page.waitForURL(`${base}/account`), page.getByRole('button', { name: 'Sign in', exact: true }).click()]);
     expect(await page.title()).toBe('Your account');
     await page.getByText('not verified').waitFor();
     const devices = page.getByRole('region', { name: 'Devices and sessions' }).getByRole('listitem');

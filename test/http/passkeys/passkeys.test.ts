@@ -96,7 +96,7 @@ describe.each(databaseTargets)('passkeys over HTTP ($name)', (target) => {
     // An unsafe return_to is not followed.
     const other = await onLoginPage(t.app);
     const next = await postAssertion(other.browser, other.csrf, authenticator.authenticate(await signInOptions(other.browser, other.csrf)), '//evil.example/');
-    expect(next.json().location).toBe('/login');
+    expect(next.json().location).toBe('/account');
   });
 
   it('refuses a registration made for another origin or RP ID, and stores nothing', async () => {
