@@ -89,7 +89,7 @@ export class PostgresAuditTrail implements AuditTrail {
   async listByUser(userId: string, page: { limit: number; beforeId?: string }): Promise<StoredAuditEvent[]> {
     const rows = await this.database.query<AuditRow>(
       `SELECT id::text AS id, type, client_id, family_id, ip, detail, created_at FROM audit_events
-       WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
+       WHERE user_id = $1 AND ($2::bigint IS NULL OR audit_events.id < $2::bigint) ORDER BY audit_events.id DESC LIMIT $3`,
       [userId, page.beforeId ?? null, page.limit],
     );
     return rows.map((row) => ({

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { PostgresAuditLog } from '../../src/store/audit-log.js';
 import { applyMigrations, readMigrations } from '../../src/store/migrations.js';
 import { openDatabase, type OpenDatabase } from '../../src/store/open-database.js';
+import { PostgresAuditTrail } from '../../src/store/user-directory.js';
 import { PostgresUserStore } from '../../src/store/user-store.js';
 import { databaseTargets } from '../support/databases.js';
 
@@ -76,5 +77,17 @@ describe.each(databaseTargets)('PostgresUserStore and PostgresAuditLog ($name)',
     await new PostgresAuditLog(db.handle).record({ type: 'login_failed', userId: id, clientId: 'mobile', ip: '192.0.2.1', detail: { reason: 'locked', failures: 5 }, at: at('2026-05-01T00:00:00Z') });
     const rows = await db.handle.query('SELECT type, user_id, client_id, family_id, ip, detail, created_at FROM audit_events WHERE user_id = $1', [id]);
     expect(rows).toEqual([{ type: 'login_failed', user_id: id, client_id: 'mobile', family_id: null, ip: '192.0.2.1', detail: { reason: 'locked', failures: 5 }, created_at: at('2026-05-01T00:00:00Z') }]);
+  });
+
+  it("reads a user's audit trail newest first by event id, across pages, whatever the ids' digit counts", async () => {
+    const { id } = await newUser();
+    // Ids 8 to 12 straddle a change of digit count, where text order (…, 9, 12, 11, 10, 8) would differ from numeric order.
+    for (const eventId of [8, 9, 10, 11, 12]) {
+      await db.handle.query(`INSERT INTO audit_events (id, type, user_id, detail, created_at) VALUES ($1, 'login_succeeded', $2, '{}', $3)`, [eventId, id, at('2026-06-01T00:00:00Z')]);
+    }
+    const trail = new PostgresAuditTrail(db.handle);
+    const first = await trail.listByUser(id, { limit: 3 });
+    const rest = await trail.listByUser(id, { limit: 3, beforeId: first.at(-1)!.id });
+    expect([...first, ...rest].map((event) => event.id)).toEqual(['12', '11', '10', '9', '8']);
   });
 });
