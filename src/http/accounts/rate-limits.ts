@@ -24,6 +24,10 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 /** Throws `rate_limited` (429, Retry-After) when the request is over a limit; counts it either way. */
 export type RateLimit = (request: FastifyRequest) => Promise<void>;
 
+/** Counts per client IP and minute under `name`: the one per-IP key every limit here shares. */
+const ipLimiter = (app: FastifyInstance, name: string, max: number): Limiter =>
+  app.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (request) => `${name}-ip:${normalizeIP(request.ip)}` });
+
 async function enforce(request: FastifyRequest, limiters: Limiter[]): Promise<void> {
   const results = await Promise.all(limiters.map((limit) => limit(request)));
   let retryAfter = 0;
@@ -40,7 +44,7 @@ async function enforce(request: FastifyRequest, limiters: Limiter[]): Promise<vo
  * exists and one that does not.
  */
 export function loginRateLimit(app: FastifyInstance, settings: LoginRateSettings): RateLimit {
-  const perIp = app.createRateLimit({ max: settings.perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `login-ip:${normalizeIP(request.ip)}` });
+  const perIp = ipLimiter(app, 'login', settings.perIp);
   const perAccount = app.createRateLimit({
     max: settings.perAccount,
     timeWindow: WINDOW_MS,
@@ -51,7 +55,7 @@ export function loginRateLimit(app: FastifyInstance, settings: LoginRateSettings
 
 /** Per client IP and minute, under its own name (`signup`, `mfa`…). */
 export function perIpRateLimit(app: FastifyInstance, name: string, perIp: number): RateLimit {
-  const limit = app.createRateLimit({ max: perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `${name}-ip:${normalizeIP(request.ip)}` });
+  const limit = ipLimiter(app, name, perIp);
   return (request: FastifyRequest) => enforce(request, [limit]);
 }
 
@@ -68,7 +72,7 @@ export interface EmailRateSettings {
  * for, or the signed-in user), counted whether or not the account exists.
  */
 export function emailRateLimit(app: FastifyInstance, name: string, settings: EmailRateSettings, accountOf?: (request: FastifyRequest) => string): RateLimit {
-  const limiters = [app.createRateLimit({ max: settings.perIp, timeWindow: WINDOW_MS, keyGenerator: (request) => `${name}-ip:${normalizeIP(request.ip)}` })];
+  const limiters = [ipLimiter(app, name, settings.perIp)];
   if (accountOf) {
     limiters.push(app.createRateLimit({ max: settings.perAccountPerHour, timeWindow: 60 * WINDOW_MS, keyGenerator: (request) => `${name}-account:${accountKey(accountOf(request))}` }));
   }
